@@ -1,0 +1,182 @@
+-- privileges: what the extension installs and who may use it (schema mfa, roles mfa_app and mfa_admin,
+-- function attributes and grants).
+CREATE EXTENSION pg_mfa;
+\set SHOW_CONTEXT never
+
+CREATE FUNCTION pg_temp.sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE q;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END
+$$;
+
+-- The extension: not relocatable, at the Makefile's version, installable by superusers only.
+SELECT e.extname, e.extversion, e.extrelocatable
+FROM pg_extension AS e
+WHERE e.extname = 'pg_mfa';
+SELECT name, superuser, trusted, relocatable, schema
+FROM pg_available_extension_versions WHERE name = 'pg_mfa';
+
+-- The API: every function with its identity arguments, result, volatility, parallel safety and
+-- strictness. A change to the API shows up here.
+SELECT p.proname AS name, pg_get_function_identity_arguments(p.oid) AS arguments,
+       pg_get_function_result(p.oid) AS result, p.provolatile AS volatile, p.proparallel AS parallel,
+       p.proisstrict AS strict
+FROM pg_proc AS p
+WHERE p.pronamespace = 'mfa'::regnamespace
+ORDER BY 1, 2;
+-- Argument defaults.
+SELECT p.proname AS name, pg_get_function_arguments(p.oid) AS arguments_with_defaults
+FROM pg_proc AS p
+WHERE p.pronamespace = 'mfa'::regnamespace AND p.pronargdefaults > 0
+ORDER BY 1;
+-- Everything the extension owns.
+SELECT pg_describe_object(d.classid, d.objid, d.objsubid) AS object
+FROM pg_depend AS d
+WHERE d.refclassid = 'pg_extension'::regclass
+  AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_mfa')
+  AND d.deptype = 'e'
+ORDER BY 1;
+
+-- House rules for every function in schema mfa. Each query lists the violators: no rows expected.
+-- search_path pinned to pg_catalog, pg_temp:
+SELECT p.oid::regprocedure AS pinned_search_path_missing, p.proconfig
+FROM pg_proc AS p
+WHERE p.pronamespace = 'mfa'::regnamespace
+  AND (p.proconfig IS NULL OR NOT ('search_path=pg_catalog, pg_temp' = ANY (p.proconfig)));
+-- not SECURITY DEFINER (these functions touch no protected tables):
+SELECT p.oid::regprocedure AS security_definer
+FROM pg_proc AS p
+WHERE p.pronamespace = 'mfa'::regnamespace AND p.prosecdef;
+-- a comment:
+SELECT p.oid::regprocedure AS comment_missing
+FROM pg_proc AS p
+WHERE p.pronamespace = 'mfa'::regnamespace AND coalesce(obj_description(p.oid, 'pg_proc'), '') = '';
+-- C functions of this module with an explicit symbol named after the function (pg_mfa_<name>):
+SELECT p.oid::regprocedure AS symbol_mismatch, l.lanname, p.probin, p.prosrc
+FROM pg_proc AS p JOIN pg_language AS l ON l.oid = p.prolang
+WHERE p.pronamespace = 'mfa'::regnamespace
+  AND (l.lanname <> 'c' OR p.probin <> '$libdir/pg_mfa' OR p.prosrc <> 'pg_mfa_' || p.proname);
+-- an explicit volatility: STABLE or IMMUTABLE are declared on purpose, and only generate_secret and
+-- hash_password (random salts) are VOLATILE:
+SELECT p.oid::regprocedure AS unexpected_volatile
+FROM pg_proc AS p
+WHERE p.pronamespace = 'mfa'::regnamespace AND p.provolatile = 'v'
+  AND p.proname NOT IN ('generate_secret', 'hash_password');
+-- EXECUTE for mfa_app, nothing for PUBLIC, no other grantee besides the owner:
+SELECT p.oid::regprocedure AS grant_problem, p.proacl
+FROM pg_proc AS p
+WHERE p.pronamespace = 'mfa'::regnamespace
+  AND (NOT has_function_privilege('mfa_app', p.oid, 'EXECUTE')
+       OR EXISTS (SELECT FROM aclexplode(p.proacl) AS a
+                  WHERE a.grantee <> p.proowner AND a.grantee <> 'mfa_app'::regrole));
+SELECT count(*) AS functions,
+       count(*) FILTER (WHERE has_function_privilege('mfa_app', p.oid, 'EXECUTE')) AS mfa_app_may_execute,
+       count(*) FILTER (WHERE has_function_privilege('mfa_admin', p.oid, 'EXECUTE')) AS mfa_admin_may_execute,
+       count(*) FILTER (WHERE p.proacl IS NULL) AS default_acl
+FROM pg_proc AS p
+WHERE p.pronamespace = 'mfa'::regnamespace;
+
+-- The schema: USAGE for mfa_app only; PUBLIC may not even look up names in it.
+SELECT n.nspname,
+       has_schema_privilege('mfa_app', n.oid, 'USAGE') AS mfa_app_usage,
+       has_schema_privilege('mfa_app', n.oid, 'CREATE') AS mfa_app_create,
+       has_schema_privilege('mfa_admin', n.oid, 'USAGE') AS mfa_admin_usage,
+       EXISTS (SELECT FROM aclexplode(n.nspacl) AS a WHERE a.grantee = 0) AS public_has_any,
+       obj_description(n.oid, 'pg_namespace') IS NOT NULL AS has_comment
+FROM pg_namespace AS n WHERE n.nspname = 'mfa';
+
+-- The roles: group roles that cannot log in, mfa_admin a member of mfa_app (and not the other way).
+SELECT r.rolname, r.rolcanlogin, r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolinherit, r.rolbypassrls
+FROM pg_roles AS r WHERE r.rolname IN ('mfa_app', 'mfa_admin') ORDER BY 1;
+SELECT pg_has_role('mfa_admin', 'mfa_app', 'MEMBER') AS admin_in_app,
+       pg_has_role('mfa_app', 'mfa_admin', 'MEMBER') AS app_in_admin;
+SELECT m.roleid::regrole AS role, m.member::regrole AS member, m.admin_option
+FROM pg_auth_members AS m
+WHERE m.roleid IN ('mfa_app'::regrole, 'mfa_admin'::regrole)
+ORDER BY 1, 2;
+
+-- A role without mfa_app gets nothing: the schema is closed (42501) ...
+CREATE ROLE regress_mfa_outsider;
+SET ROLE regress_mfa_outsider;
+SELECT v.label, pg_temp.sqlstate_of(v.q) AS result
+FROM (VALUES (1, 'totp_code', $$SELECT mfa.totp_code('GEZDGNBVGY3TQOJQ', to_timestamp(59))$$),
+             (2, 'base32_encode', $$SELECT mfa.base32_encode('x')$$),
+             (3, 'hash_password', $$SELECT mfa.hash_password('x')$$),
+             (4, 'verify_password', $$SELECT mfa.verify_password('x', 'y')$$),
+             (5, 'generate_secret', $$SELECT mfa.generate_secret()$$),
+             (6, 'qr_svg', $$SELECT mfa.qr_svg('x')$$),
+             (7, 'create in schema', $$CREATE TABLE mfa.t (x int)$$),
+             (8, 'create function in schema', $$CREATE FUNCTION mfa.totp_code(text) RETURNS text LANGUAGE sql AS 'SELECT 1::text'$$)) AS v(n, label, q)
+ORDER BY v.n;
+\set VERBOSITY sqlstate
+SELECT mfa.totp_code('GEZDGNBVGY3TQOJQ', to_timestamp(59));
+\set VERBOSITY terse
+SELECT mfa.totp_code('GEZDGNBVGY3TQOJQ', to_timestamp(59));
+RESET ROLE;
+-- ... and with USAGE on the schema, but not mfa_app, the functions themselves are closed (42501).
+GRANT USAGE ON SCHEMA mfa TO regress_mfa_outsider;
+SET ROLE regress_mfa_outsider;
+SELECT pg_temp.sqlstate_of($$SELECT mfa.totp_code('GEZDGNBVGY3TQOJQ', to_timestamp(59))$$) AS totp_code,
+       pg_temp.sqlstate_of($$SELECT mfa.hash_password('x')$$) AS hash_password;
+\set VERBOSITY sqlstate
+SELECT mfa.totp_code('GEZDGNBVGY3TQOJQ', to_timestamp(59));
+\set VERBOSITY terse
+RESET ROLE;
+REVOKE USAGE ON SCHEMA mfa FROM regress_mfa_outsider;
+
+-- Granted mfa_app, the same role may use every function.
+GRANT mfa_app TO regress_mfa_outsider;
+SET ROLE regress_mfa_outsider;
+SELECT mfa.totp_code('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', to_timestamp(59), 8) AS totp_code,
+       mfa.base32_encode('foobar') AS base32_encode,
+       mfa.verify_password('password', '$argon2id$v=19$m=256,t=2,p=2$c29tZXNhbHQ$bQk8UB/VmZZF4Oo79iDXuL5/0ttZwg2f/5U52iv1cDc') AS verify_password,
+       length(mfa.generate_secret()) AS secret_length,
+       mfa.qr_svg('x') LIKE '<svg%' AS qr_svg;
+-- Still no CREATE in the schema: nothing can be planted next to the functions.
+SELECT pg_temp.sqlstate_of($$CREATE TABLE mfa.t (x int)$$) AS create_table;
+RESET ROLE;
+-- Through mfa_admin too (a member of mfa_app).
+REVOKE mfa_app FROM regress_mfa_outsider;
+GRANT mfa_admin TO regress_mfa_outsider;
+SET ROLE regress_mfa_outsider;
+SELECT mfa.hotp_code('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', 0) AS via_mfa_admin;
+RESET ROLE;
+REVOKE mfa_admin FROM regress_mfa_outsider;
+SET ROLE regress_mfa_outsider;
+SELECT pg_temp.sqlstate_of($$SELECT mfa.hotp_code('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', 0)$$) AS after_revoke;
+RESET ROLE;
+
+-- Installing refuses a schema named mfa that already exists (42P06): nobody can pre-plant objects in it.
+DROP EXTENSION pg_mfa;
+CREATE SCHEMA mfa;
+\set VERBOSITY sqlstate
+CREATE EXTENSION pg_mfa;
+\set VERBOSITY terse
+CREATE EXTENSION pg_mfa;
+DROP SCHEMA mfa;
+-- Roles belong to the cluster and outlive DROP EXTENSION; a later install reuses them, but refuses one
+-- that can log in or is a superuser (42710).
+SELECT count(*) AS roles_left FROM pg_roles WHERE rolname IN ('mfa_app', 'mfa_admin');
+ALTER ROLE mfa_app LOGIN;
+\set VERBOSITY sqlstate
+CREATE EXTENSION pg_mfa;
+\set VERBOSITY default
+CREATE EXTENSION pg_mfa;
+\set VERBOSITY terse
+ALTER ROLE mfa_app NOLOGIN;
+ALTER ROLE mfa_admin SUPERUSER;
+CREATE EXTENSION pg_mfa;
+ALTER ROLE mfa_admin NOSUPERUSER;
+SELECT count(*) AS schemas_left FROM pg_namespace WHERE nspname = 'mfa';
+CREATE EXTENSION pg_mfa;
+SELECT pg_has_role('mfa_admin', 'mfa_app', 'MEMBER') AS admin_in_app,
+       has_function_privilege('mfa_app', 'mfa.totp_code(text, timestamptz, integer, integer, text)', 'EXECUTE') AS app_may_execute;
+
+-- The server is still up.
+SELECT 1 AS still_up;
+
+DROP EXTENSION pg_mfa;
+DROP ROLE regress_mfa_outsider;

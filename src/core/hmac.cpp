@@ -1,0 +1,75 @@
+// hmac.cpp: HMAC through OpenSSL 3 EVP_MAC.
+#include "core/hmac.hpp"
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+namespace pg_mfa::core {
+namespace {
+
+// FetchHmac returns the process-wide HMAC implementation, fetched once (fetching is costly in OpenSSL 3).
+EVP_MAC* FetchHmac() noexcept {
+    static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_HMAC, nullptr);
+    return mac;
+}
+
+const char* DigestName(HashAlgorithm algorithm) noexcept {
+    switch (algorithm) {
+        case HashAlgorithm::kSha1:
+            return "SHA1";
+        case HashAlgorithm::kSha256:
+            return "SHA256";
+        case HashAlgorithm::kSha512:
+            return "SHA512";
+    }
+    return "SHA1";
+}
+
+}  // namespace
+
+Hmac::~Hmac() {
+    EVP_MAC_CTX_free(ctx_);  // OpenSSL cleanses the key schedule
+}
+
+Status Hmac::Init(HashAlgorithm algorithm, ByteView key) noexcept {
+    EVP_MAC* mac = FetchHmac();
+    if (mac == nullptr || ctx_ != nullptr) {
+        return Status::kCryptoFailure;
+    }
+    ctx_ = EVP_MAC_CTX_new(mac);
+    if (ctx_ == nullptr) {
+        return Status::kOutOfMemory;
+    }
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(DigestName(algorithm)), 0),
+        OSSL_PARAM_construct_end(),
+    };
+    if (EVP_MAC_init(ctx_, key.data, key.size, params) != 1) {
+        EVP_MAC_CTX_free(ctx_);
+        ctx_ = nullptr;
+        return Status::kCryptoFailure;
+    }
+    used_ = false;
+    return Status::kOk;
+}
+
+Status Hmac::Compute(ByteView message, HmacResult* out) noexcept {
+    if (ctx_ == nullptr) {
+        return Status::kCryptoFailure;
+    }
+    // After a final, a NULL key restarts the computation with the key already set.
+    if (used_ && EVP_MAC_init(ctx_, nullptr, 0, nullptr) != 1) {
+        return Status::kCryptoFailure;
+    }
+    used_ = true;
+    std::size_t written = 0;
+    if (EVP_MAC_update(ctx_, message.data, message.size) != 1 ||
+        EVP_MAC_final(ctx_, out->bytes, &written, sizeof out->bytes) != 1 || written < 20) {
+        return Status::kCryptoFailure;
+    }
+    out->size = written;
+    return Status::kOk;
+}
+
+}  // namespace pg_mfa::core

@@ -1,0 +1,483 @@
+// password.cpp: Argon2id through libsodium (new hashes) and libargon2 (imported hashes), PHC strings,
+// and a worker thread that lets a slow hash be abandoned when the caller is interrupted.
+#include "core/password.hpp"
+
+#include "core/encoding.hpp"
+
+#include <argon2.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <sys/mman.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <thread>
+
+namespace pg_mfa::core {
+namespace {
+
+// ---------------------------------------------------------------------------------------------------------
+// Computing a tag
+
+// Argon2Job: one hash computation with copies of its inputs, shared between the caller and, when the
+// computation runs on a worker thread, that thread. Whoever lets go last frees it (and wipes the copies).
+struct Argon2Job {
+    Argon2Type type = Argon2Type::kArgon2id;
+    Argon2Params params;
+    SecretBytes password;
+    SecretBytes salt;
+    SecretBytes secret;
+    SecretBytes associated_data;
+    Argon2Backend backend = Argon2Backend::kAuto;
+    SecretBytes output;
+    Status status = Status::kInternal;
+
+    std::mutex mutex;
+    std::condition_variable finished;
+    bool done = false;
+    bool abandoned = false;  // the caller gave up waiting; the worker still runs to the end
+};
+
+// Abandoned workers still running in this process. A new hash waits (abortably) until there are none, so
+// a client that cancels hash after hash cannot pile up background work: each process runs at most one
+// hash at a time, exactly as if hashing were not cancellable.
+std::atomic<int> abandoned_workers{0};
+
+bool LibsodiumCan(const Argon2Job& job) noexcept {
+    return job.type == Argon2Type::kArgon2id && job.params.parallelism == 1 &&
+           job.salt.size() == crypto_pwhash_SALTBYTES && job.secret.empty() && job.associated_data.empty();
+}
+
+Status ComputeWithLibsodium(Argon2Job* job) noexcept {
+    // libsodium takes the memory cost in bytes and the iteration count as its "opslimit".
+    const int rc = crypto_pwhash(job->output.data(), job->output.size(),
+                                 reinterpret_cast<const char*>(job->password.data()), job->password.size(),
+                                 job->salt.data(), job->params.iterations,
+                                 static_cast<std::size_t>(job->params.memory_kib) * 1024u,
+                                 crypto_pwhash_ALG_ARGON2ID13);
+    // crypto_pwhash fails on parameters (checked before) or when it cannot allocate its memory.
+    return rc == 0 ? Status::kOk : Status::kOutOfMemory;
+}
+
+// libargon2 takes its working memory from malloc unless told otherwise. Blocks of many megabytes from
+// malloc may stay in the process after free (glibc raises its mmap threshold after the first large free),
+// so, like libsodium, we map and unmap them: a backend's memory returns to what it was after every hash.
+// libargon2 wipes the memory before it frees it.
+int MapArgon2Memory(std::uint8_t** memory, std::size_t bytes) {
+    void* base = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) {
+        *memory = nullptr;
+        return ARGON2_MEMORY_ALLOCATION_ERROR;
+    }
+    *memory = static_cast<std::uint8_t*>(base);
+    return ARGON2_OK;
+}
+
+void UnmapArgon2Memory(std::uint8_t* memory, std::size_t bytes) {
+    if (memory != nullptr) {
+        munmap(memory, bytes);
+    }
+}
+
+Status ComputeWithLibargon2(Argon2Job* job) noexcept {
+    argon2_context context{};
+    context.out = job->output.data();
+    context.outlen = static_cast<std::uint32_t>(job->output.size());
+    context.pwd = job->password.data();
+    context.pwdlen = static_cast<std::uint32_t>(job->password.size());
+    context.salt = job->salt.data();
+    context.saltlen = static_cast<std::uint32_t>(job->salt.size());
+    context.secret = job->secret.empty() ? nullptr : job->secret.data();
+    context.secretlen = static_cast<std::uint32_t>(job->secret.size());
+    context.ad = job->associated_data.empty() ? nullptr : job->associated_data.data();
+    context.adlen = static_cast<std::uint32_t>(job->associated_data.size());
+    context.t_cost = job->params.iterations;
+    context.m_cost = job->params.memory_kib;
+    context.lanes = job->params.parallelism;
+    context.threads = 1;  // lanes are computed one after the other: no threads of libargon2's own
+    context.version = ARGON2_VERSION_13;
+    context.allocate_cbk = &MapArgon2Memory;
+    context.free_cbk = &UnmapArgon2Memory;
+    context.flags = ARGON2_DEFAULT_FLAGS;
+    const int rc = argon2_ctx(&context, job->type == Argon2Type::kArgon2id ? Argon2_id : Argon2_i);
+    if (rc == ARGON2_OK) {
+        return Status::kOk;
+    }
+    return rc == ARGON2_MEMORY_ALLOCATION_ERROR ? Status::kOutOfMemory : Status::kCryptoFailure;
+}
+
+void RunJob(Argon2Job* job) noexcept {
+    Status status = Status::kHashUnsupported;
+    const bool sodium = LibsodiumCan(*job);
+    if (job->backend == Argon2Backend::kLibsodium || (job->backend == Argon2Backend::kAuto && sodium)) {
+        if (sodium) {
+            status = ComputeWithLibsodium(job);
+        }
+    } else {
+        status = ComputeWithLibargon2(job);
+    }
+    std::lock_guard<std::mutex> lock(job->mutex);
+    job->status = status;
+    job->done = true;
+    if (job->abandoned) {
+        abandoned_workers.fetch_sub(1);
+    }
+    job->finished.notify_all();
+}
+
+// RunAbortable runs the job on a worker thread while this thread polls `abort`. On abort the worker is
+// left to finish on its own (it owns a reference to the job) and kAborted is returned at once. Without
+// an abort check, or when no thread can be started, the job runs on this thread.
+Status RunAbortable(const std::shared_ptr<Argon2Job>& job, const AbortCheck& abort) noexcept {
+    if (abort.should_abort == nullptr) {
+        RunJob(job.get());
+        return job->status;
+    }
+    while (abandoned_workers.load() > 0) {
+        if (abort.should_abort(abort.context)) {
+            return Status::kAborted;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    if (abort.should_abort(abort.context)) {
+        return Status::kAborted;
+    }
+    std::thread worker;
+    {
+        // The worker inherits a mask blocking every signal, so the host's signal handlers (PostgreSQL's
+        // among them) only ever run on the calling thread.
+        sigset_t all;
+        sigset_t previous;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &previous);
+        try {
+            worker = std::thread([job] { RunJob(job.get()); });
+        } catch (...) {
+            // No thread to be had: compute here, not cancellable but correct.
+        }
+        pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    }
+    if (!worker.joinable()) {
+        RunJob(job.get());
+        return job->status;
+    }
+    try {
+        std::unique_lock<std::mutex> lock(job->mutex);
+        while (!job->done) {
+            job->finished.wait_for(lock, std::chrono::milliseconds(10));
+            if (!job->done && abort.should_abort(abort.context)) {
+                job->abandoned = true;
+                abandoned_workers.fetch_add(1);
+                lock.unlock();
+                worker.detach();
+                return Status::kAborted;
+            }
+        }
+    } catch (...) {
+        // std::mutex can only fail on a broken system; do not leave a joinable thread behind.
+        worker.detach();
+        return Status::kInternal;
+    }
+    worker.join();
+    return job->status;
+}
+
+bool SodiumReady() noexcept {
+    static const bool ready = sodium_init() >= 0;
+    return ready;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// PHC strings
+
+// ParseDecimal reads a decimal uint32 without sign or leading zeros.
+bool ParseDecimal(std::string_view text, std::uint32_t* out) noexcept {
+    if (text.empty() || text.size() > 10 || (text.size() > 1 && text[0] == '0')) {
+        return false;
+    }
+    std::uint64_t value = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9') {
+            return false;
+        }
+        value = value * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    if (value > UINT32_MAX) {
+        return false;
+    }
+    *out = static_cast<std::uint32_t>(value);
+    return true;
+}
+
+// ConsumePrefix removes `prefix` from the front of `*text`, reporting whether it was there.
+bool ConsumePrefix(std::string_view* text, std::string_view prefix) noexcept {
+    if (text->substr(0, prefix.size()) != prefix) {
+        return false;
+    }
+    text->remove_prefix(prefix.size());
+    return true;
+}
+
+// NextField splits `*text` at the next '$' (or its end).
+std::string_view NextField(std::string_view* text) noexcept {
+    const std::size_t end = text->find('$');
+    std::string_view field = text->substr(0, end);
+    text->remove_prefix(end == std::string_view::npos ? text->size() : end + 1);
+    return field;
+}
+
+Status CheckParams(const Argon2Params& p) noexcept {
+    if (p.parallelism < 1 || p.parallelism > kMaxArgon2Parallelism || p.iterations < 1 ||
+        p.iterations > kMaxArgon2Iterations || p.memory_kib > kMaxArgon2MemoryKib ||
+        p.memory_kib < kMinArgon2MemoryKib * p.parallelism ||
+        static_cast<std::uint64_t>(p.memory_kib) * p.iterations > kMaxArgon2Work) {
+        return Status::kHashParamsOutOfRange;
+    }
+    return Status::kOk;
+}
+
+}  // namespace
+
+Status ComputeArgon2(const Argon2Input& input, Argon2Backend backend, const AbortCheck& abort,
+                     SecretBytes* out) noexcept {
+    out->clear();
+    Status status = CheckParams(input.params);
+    if (status != Status::kOk) {
+        return status;
+    }
+    if (input.salt.size < kMinArgon2SaltBytes || input.salt.size > kMaxArgon2SaltBytes ||
+        input.output_bytes < kMinArgon2HashBytes || input.output_bytes > kMaxArgon2HashBytes ||
+        input.password.size > kMaxPasswordBytes || input.secret.size > 64 || input.associated_data.size > 1024) {
+        return Status::kHashParamsOutOfRange;
+    }
+    if (!SodiumReady()) {
+        return Status::kCryptoFailure;
+    }
+    std::shared_ptr<Argon2Job> job;
+    try {
+        job = std::make_shared<Argon2Job>();
+        job->type = input.type;
+        job->params = input.params;
+        job->password.assign(input.password.data, input.password.data + input.password.size);
+        job->salt.assign(input.salt.data, input.salt.data + input.salt.size);
+        job->secret.assign(input.secret.data, input.secret.data + input.secret.size);
+        job->associated_data.assign(input.associated_data.data,
+                                    input.associated_data.data + input.associated_data.size);
+        job->backend = backend;
+        job->output.resize(input.output_bytes);
+    } catch (const std::bad_alloc&) {
+        return Status::kOutOfMemory;
+    }
+    status = RunAbortable(job, abort);
+    if (status != Status::kOk) {
+        return status;
+    }
+    try {
+        *out = job->output;
+    } catch (const std::bad_alloc&) {
+        return Status::kOutOfMemory;
+    }
+    return Status::kOk;
+}
+
+Status ParsePhcHash(std::string_view text, PhcHash* out) noexcept {
+    *out = PhcHash{};
+    if (!ConsumePrefix(&text, "$")) {
+        return Status::kHashMalformed;
+    }
+    const std::string_view id = NextField(&text);
+    if (id == "argon2id") {
+        out->type = Argon2Type::kArgon2id;
+    } else if (id == "argon2i") {
+        out->type = Argon2Type::kArgon2i;
+    } else if (!id.empty() && text.size() > 0) {
+        return Status::kHashUnsupported;  // another scheme ($argon2d$, $2b$, $scrypt$, ...)
+    } else {
+        return Status::kHashMalformed;
+    }
+
+    const std::string_view version = NextField(&text);
+    std::uint32_t version_number = 0;
+    if (version.substr(0, 2) == "m=") {
+        return Status::kHashUnsupported;  // no version field: Argon2 1.0 (0x10), superseded in 2016
+    }
+    if (version.substr(0, 2) != "v=" || !ParseDecimal(version.substr(2), &version_number)) {
+        return Status::kHashMalformed;
+    }
+    if (version_number != 0x13) {
+        return Status::kHashUnsupported;
+    }
+    out->version = version_number;
+
+    std::string_view params = NextField(&text);
+    if (!ConsumePrefix(&params, "m=")) {
+        return Status::kHashMalformed;
+    }
+    const std::size_t m_end = params.find(',');
+    if (m_end == std::string_view::npos || !ParseDecimal(params.substr(0, m_end), &out->params.memory_kib)) {
+        return Status::kHashMalformed;
+    }
+    params.remove_prefix(m_end + 1);
+    if (!ConsumePrefix(&params, "t=")) {
+        return Status::kHashMalformed;
+    }
+    const std::size_t t_end = params.find(',');
+    if (t_end == std::string_view::npos || !ParseDecimal(params.substr(0, t_end), &out->params.iterations)) {
+        return Status::kHashMalformed;
+    }
+    params.remove_prefix(t_end + 1);
+    if (!ConsumePrefix(&params, "p=") || !ParseDecimal(params, &out->params.parallelism)) {
+        return Status::kHashMalformed;
+    }
+
+    const std::string_view salt = NextField(&text);
+    const std::string_view hash = text;
+    if (salt.empty() || hash.empty() || hash.find('$') != std::string_view::npos) {
+        return Status::kHashMalformed;
+    }
+    Status status = Base64Decode(salt, /*url_safe=*/false, &out->salt);
+    if (status == Status::kOk) {
+        status = Base64Decode(hash, /*url_safe=*/false, &out->hash);
+    }
+    if (status != Status::kOk) {
+        return status;
+    }
+    if (CheckParams(out->params) != Status::kOk || out->salt.size() < kMinArgon2SaltBytes ||
+        out->salt.size() > kMaxArgon2SaltBytes || out->hash.size() < kMinArgon2HashBytes ||
+        out->hash.size() > kMaxArgon2HashBytes) {
+        return Status::kHashParamsOutOfRange;
+    }
+    return Status::kOk;
+}
+
+Status FormatPhcHash(const PhcHash& hash, std::string* out) noexcept {
+    try {
+        out->clear();
+        out->reserve(96);
+        *out += hash.type == Argon2Type::kArgon2id ? "$argon2id$v=" : "$argon2i$v=";
+        *out += std::to_string(hash.version);
+        *out += "$m=";
+        *out += std::to_string(hash.params.memory_kib);
+        *out += ",t=";
+        *out += std::to_string(hash.params.iterations);
+        *out += ",p=";
+        *out += std::to_string(hash.params.parallelism);
+        *out += '$';
+        Status status = Base64Encode(ByteView(hash.salt), /*url_safe=*/false, out);
+        if (status == Status::kOk) {
+            *out += '$';
+            status = Base64Encode(ByteView(hash.hash), /*url_safe=*/false, out);
+        }
+        if (status != Status::kOk) {
+            out->clear();
+        }
+        return status;
+    } catch (const std::bad_alloc&) {
+        out->clear();
+        return Status::kOutOfMemory;
+    }
+}
+
+Status ValidatePassword(std::string_view password) noexcept {
+    if (password.size() < kMinPasswordBytes) {
+        return Status::kPasswordEmpty;
+    }
+    if (password.size() > kMaxPasswordBytes) {
+        return Status::kPasswordTooLong;
+    }
+    return Status::kOk;
+}
+
+Status ValidateHashingParams(const Argon2Params& params) noexcept {
+    if (params.parallelism != 1) {
+        return Status::kHashParamsOutOfRange;
+    }
+    return CheckParams(params);
+}
+
+Status HashPassword(std::string_view password, const Argon2Params& params, const RandomSource& random,
+                    const AbortCheck& abort, std::string* out) noexcept {
+    out->clear();
+    Status status = ValidatePassword(password);
+    if (status == Status::kOk) {
+        status = ValidateHashingParams(params);
+    }
+    if (status != Status::kOk) {
+        return status;
+    }
+    std::uint8_t salt[kPasswordSaltBytes];
+    if (random.fill == nullptr || !random.fill(random.context, salt, sizeof salt)) {
+        return Status::kRandomFailure;
+    }
+    Argon2Input input;
+    input.type = Argon2Type::kArgon2id;
+    input.params = params;
+    input.password = ByteView(password);
+    input.salt = ByteView(salt, sizeof salt);
+    input.output_bytes = kPasswordHashBytes;
+    SecretBytes tag;
+    status = ComputeArgon2(input, Argon2Backend::kAuto, abort, &tag);
+    if (status != Status::kOk) {
+        return status;
+    }
+    try {
+        PhcHash phc;
+        phc.type = Argon2Type::kArgon2id;
+        phc.version = 0x13;
+        phc.params = params;
+        phc.salt.assign(salt, salt + sizeof salt);
+        phc.hash.assign(tag.begin(), tag.end());
+        status = FormatPhcHash(phc, out);
+        SecureWipe(phc.hash.data(), phc.hash.size());
+        return status;
+    } catch (const std::bad_alloc&) {
+        return Status::kOutOfMemory;
+    }
+}
+
+Status VerifyPassword(std::string_view password, std::string_view phc, const AbortCheck& abort,
+                      bool* matches) noexcept {
+    *matches = false;
+    PhcHash parsed;
+    Status status = ParsePhcHash(phc, &parsed);
+    if (status != Status::kOk) {
+        return status;
+    }
+    if (ValidatePassword(password) != Status::kOk) {
+        return Status::kOk;  // no password of this length was ever hashed
+    }
+    Argon2Input input;
+    input.type = parsed.type;
+    input.params = parsed.params;
+    input.password = ByteView(password);
+    input.salt = ByteView(parsed.salt);
+    input.output_bytes = parsed.hash.size();
+    SecretBytes tag;
+    status = ComputeArgon2(input, Argon2Backend::kAuto, abort, &tag);
+    if (status != Status::kOk) {
+        return status;
+    }
+    *matches = ConstantTimeEqual(ByteView(tag), ByteView(parsed.hash));
+    return Status::kOk;
+}
+
+Status NeedsRehash(std::string_view phc, const Argon2Params& current, bool* needs) noexcept {
+    *needs = false;
+    PhcHash parsed;
+    const Status status = ParsePhcHash(phc, &parsed);
+    if (status != Status::kOk) {
+        return status;
+    }
+    *needs = parsed.type != Argon2Type::kArgon2id || parsed.params.memory_kib < current.memory_kib ||
+             parsed.params.iterations < current.iterations || parsed.salt.size() < kPasswordSaltBytes ||
+             parsed.hash.size() < kPasswordHashBytes;
+    return Status::kOk;
+}
+
+}  // namespace pg_mfa::core

@@ -1,0 +1,106 @@
+// random.cpp: CSPRNG-backed secrets and tokens.
+#include "core/random.hpp"
+
+#include "core/encoding.hpp"
+#include "core/otp.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <climits>
+#include <new>
+
+namespace pg_mfa::core {
+namespace {
+
+bool FillFromOpenSsl(void*, std::uint8_t* buffer, std::size_t size) noexcept {
+    while (size > 0) {
+        const int chunk = size > static_cast<std::size_t>(INT_MAX) ? INT_MAX : static_cast<int>(size);
+        if (RAND_bytes(buffer, chunk) != 1) {
+            return false;
+        }
+        buffer += chunk;
+        size -= static_cast<std::size_t>(chunk);
+    }
+    return true;
+}
+
+bool ValidPrefix(std::string_view prefix) noexcept {
+    if (prefix.size() < 2 || prefix.size() > 16 || prefix.back() != '_') {
+        return false;
+    }
+    for (std::size_t i = 0; i + 1 < prefix.size(); ++i) {
+        const char c = prefix[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+RandomSource OpenSslRandom() noexcept {
+    return RandomSource{&FillFromOpenSsl, nullptr};
+}
+
+Status GenerateSecret(const RandomSource& random, std::size_t size, SecretBytes* out) noexcept {
+    out->clear();
+    if (size == 0) {
+        return Status::kSecretEmpty;
+    }
+    if (size > kMaxSecretBytes) {
+        return Status::kSecretTooLong;
+    }
+    try {
+        out->resize(size);
+    } catch (const std::bad_alloc&) {
+        return Status::kOutOfMemory;
+    }
+    if (random.fill == nullptr || !random.fill(random.context, out->data(), size)) {
+        out->clear();
+        return Status::kRandomFailure;
+    }
+    return Status::kOk;
+}
+
+Status GenerateToken(const RandomSource& random, std::string_view prefix, SecretString* out) noexcept {
+    out->str().clear();
+    if (!ValidPrefix(prefix)) {
+        return Status::kBadTokenPrefix;
+    }
+    std::uint8_t bytes[kTokenBytes];
+    if (random.fill == nullptr || !random.fill(random.context, bytes, sizeof bytes)) {
+        SecureWipe(bytes, sizeof bytes);
+        return Status::kRandomFailure;
+    }
+    Status status = Status::kOk;
+    try {
+        std::string encoded;
+        encoded.reserve(prefix.size() + 44);
+        encoded.append(prefix.data(), prefix.size());
+        status = Base64Encode(ByteView(bytes, sizeof bytes), /*url_safe=*/true, &encoded);
+        if (status == Status::kOk) {
+            out->str().assign(encoded.data(), encoded.size());
+        }
+        SecureWipe(&encoded[0], encoded.capacity());
+    } catch (const std::bad_alloc&) {
+        status = Status::kOutOfMemory;
+    }
+    SecureWipe(bytes, sizeof bytes);
+    if (status != Status::kOk) {
+        out->str().clear();
+    }
+    return status;
+}
+
+Status DigestToken(std::string_view token, TokenDigest* out) noexcept {
+    unsigned int written = 0;
+    if (EVP_Digest(token.data(), token.size(), out->data(), &written, EVP_sha256(), nullptr) != 1 ||
+        written != kTokenDigestBytes) {
+        return Status::kCryptoFailure;
+    }
+    return Status::kOk;
+}
+
+}  // namespace pg_mfa::core

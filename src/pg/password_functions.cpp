@@ -1,0 +1,98 @@
+// password_functions.cpp: SQL primitives for Argon2id password hashes.
+#include "pg/pg_glue.hpp"
+
+extern "C" {
+#include "miscadmin.h"
+
+PG_FUNCTION_INFO_V1(pg_mfa_hash_password);
+PG_FUNCTION_INFO_V1(pg_mfa_verify_password);
+PG_FUNCTION_INFO_V1(pg_mfa_password_needs_rehash);
+}
+
+namespace core = pg_mfa::core;
+using pg_mfa::pg::ArgView;
+using pg_mfa::pg::Guarded;
+using pg_mfa::pg::ReportStatus;
+
+namespace {
+
+core::Status HashInto(std::string_view password, const core::Argon2Params& params, const core::AbortCheck& abort,
+                      text** result) noexcept {
+    return Guarded([&] {
+        std::string phc;
+        const core::Status status = core::HashPassword(password, params, pg_mfa::pg::PgRandom(), abort, &phc);
+        if (status != core::Status::kOk) {
+            return status;
+        }
+        *result = pg_mfa::pg::TextNoRaise(phc.data(), phc.size());
+        return *result ? core::Status::kOk : core::Status::kOutOfMemory;
+    });
+}
+
+core::Status VerifyInto(std::string_view password, std::string_view phc, const core::AbortCheck& abort,
+                        bool* matches) noexcept {
+    return Guarded([&] { return core::VerifyPassword(password, phc, abort, matches); });
+}
+
+// RunCancellable runs a slow phase-2 body with an abort check bound to PostgreSQL's cancel flags. When the
+// body gives up, CHECK_FOR_INTERRUPTS() runs (no C++ object is alive here) and raises the cancel or
+// termination. Should it not raise (a cancel PostgreSQL decides to ignore, or interrupts held off), the
+// work starts again, and if the flag is still set it runs to the end without an abort check.
+template <class Body>
+core::Status RunCancellable(Body&& body) {
+    core::AbortCheck abort = pg_mfa::pg::InterruptAbortCheck();
+    for (;;) {
+        const core::Status status = body(abort);
+        if (status != core::Status::kAborted) {
+            return status;
+        }
+        CHECK_FOR_INTERRUPTS();
+        if (QueryCancelPending || ProcDiePending || ClientConnectionLost) {
+            abort = core::AbortCheck{};
+        }
+    }
+}
+
+}  // namespace
+
+// mfa.hash_password(password text) -> text
+extern "C" Datum pg_mfa_hash_password(PG_FUNCTION_ARGS) {
+    text* password = PG_GETARG_TEXT_PP(0);
+    const core::Argon2Params params = pg_mfa::pg::CurrentArgon2Params();
+    text* result = nullptr;
+    const core::Status status = RunCancellable(
+        [&](const core::AbortCheck& abort) { return HashInto(ArgView(password), params, abort, &result); });
+    pg_mfa::pg::WipeArgCopy(reinterpret_cast<struct varlena*>(password), PG_GETARG_DATUM(0));
+    if (status != core::Status::kOk) {
+        ReportStatus(status, "password");
+    }
+    PG_RETURN_TEXT_P(result);
+}
+
+// mfa.verify_password(password text, hash text) -> boolean
+extern "C" Datum pg_mfa_verify_password(PG_FUNCTION_ARGS) {
+    text* password = PG_GETARG_TEXT_PP(0);
+    text* hash = PG_GETARG_TEXT_PP(1);
+    bool matches = false;
+    const core::Status status = RunCancellable([&](const core::AbortCheck& abort) {
+        return VerifyInto(ArgView(password), ArgView(hash), abort, &matches);
+    });
+    pg_mfa::pg::WipeArgCopy(reinterpret_cast<struct varlena*>(password), PG_GETARG_DATUM(0));
+    if (status != core::Status::kOk) {
+        ReportStatus(status, "hash");
+    }
+    PG_RETURN_BOOL(matches);
+}
+
+// mfa.password_needs_rehash(hash text) -> boolean
+extern "C" Datum pg_mfa_password_needs_rehash(PG_FUNCTION_ARGS) {
+    text* hash = PG_GETARG_TEXT_PP(0);
+    const core::Argon2Params current = pg_mfa::pg::CurrentArgon2Params();
+    bool needs = false;
+    const core::Status status =
+        Guarded([&] { return core::NeedsRehash(ArgView(hash), current, &needs); });
+    if (status != core::Status::kOk) {
+        ReportStatus(status, "hash");
+    }
+    PG_RETURN_BOOL(needs);
+}

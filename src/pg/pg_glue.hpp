@@ -1,0 +1,79 @@
+// pg_glue.hpp: what every file of the PostgreSQL layer shares.
+//
+// The boundary rules (STYLE.md §2): every SQL entry point has three phases.
+//   1. Unpack the arguments with the PostgreSQL API (may raise).
+//   2. One call into a `noexcept` function whose C++ objects all die when it returns. Inside, nothing may
+//      raise: no ereport, no palloc that can fail, no function that can longjmp. Its result is a
+//      core::Status plus plain pointers (values built with the *NoRaise helpers below).
+//   3. Report: raise with ReportStatus, or build and return the Datum.
+#pragma once
+
+#include "core/password.hpp"
+#include "core/random.hpp"
+#include "core/status.hpp"
+
+#include <cstddef>
+#include <exception>
+#include <new>
+#include <string_view>
+
+extern "C" {
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/timestamp.h"
+}
+
+namespace pg_mfa::pg {
+
+// ReportStatus raises the error that `status` stands for (SQLSTATE and message from status_map.cpp).
+// `what` names the argument at fault ("secret", "hash") for messages that need it; never its value.
+pg_attribute_noreturn() void ReportStatus(core::Status status, const char* what);
+
+// TextNoRaise copies `size` bytes into a new text value in CurrentMemoryContext, or returns nullptr when
+// memory is short or the value would be too large. It never raises, so phase 2 may call it.
+text* TextNoRaise(const char* data, std::size_t size) noexcept;
+
+// ByteaNoRaise is TextNoRaise for bytea.
+bytea* ByteaNoRaise(const std::uint8_t* data, std::size_t size) noexcept;
+
+// ArgView returns the bytes of a text or bytea argument without copying.
+inline std::string_view ArgView(const struct varlena* value) {
+    return std::string_view(VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value));
+}
+
+// WipeArgCopy zeroes a detoasted copy of a secret argument before it is freed; an argument that is not a
+// copy belongs to the caller and is left alone.
+void WipeArgCopy(struct varlena* value, Datum original);
+
+// UnixSeconds converts a timestamptz to seconds since 1970 (rounded down). Returns false for ±infinity.
+bool UnixSeconds(TimestampTz timestamp, std::int64_t* out) noexcept;
+
+// PgRandom: pg_strong_random as the core's RandomSource.
+core::RandomSource PgRandom() noexcept;
+
+// InterruptAbortCheck: an AbortCheck that stops slow work when PostgreSQL has a cancel pending (query
+// cancel, statement_timeout, backend termination, lost client). It only reads the flags the signal
+// handlers set; the caller runs CHECK_FOR_INTERRUPTS() once its C++ block has ended.
+core::AbortCheck InterruptAbortCheck() noexcept;
+
+// CurrentArgon2Params: the hashing parameters of the superuser-only pg_mfa.argon2_* settings.
+core::Argon2Params CurrentArgon2Params() noexcept;
+
+// Guarded runs `body` (a callable returning core::Status) and turns any C++ exception into a Status, so
+// none can cross into PostgreSQL's C frames.
+template <class Body>
+core::Status Guarded(Body&& body) noexcept {
+    try {
+        return body();
+    } catch (const std::bad_alloc&) {
+        return core::Status::kOutOfMemory;
+    } catch (...) {
+        return core::Status::kInternal;
+    }
+}
+
+// Registered by module.cpp's _PG_init.
+void DefineSettings();
+
+}  // namespace pg_mfa::pg
