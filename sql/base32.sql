@@ -1,16 +1,7 @@
 -- base32: RFC 4648 base32 encoding and decoding (mfa.base32_encode, mfa.base32_decode).
 CREATE EXTENSION pg_mfa;
 
--- pg_temp.sqlstate_of runs a statement and returns 'ok' or "SQLSTATE: message", so one query can show
--- many bad inputs (and that the message never repeats the input).
-CREATE FUNCTION pg_temp.sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i sql/include/sqlstate_of.sql
 
 -- RFC 4648 §10 test vectors. Encoding writes upper case without padding; decoding takes the padded form
 -- of the RFC as well as the unpadded one.

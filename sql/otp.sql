@@ -2,14 +2,7 @@
 -- mfa.generate_secret).
 CREATE EXTENSION pg_mfa;
 
-CREATE FUNCTION pg_temp.sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i sql/include/sqlstate_of.sql
 
 -- The RFC test secrets in base32: 20, 32 and 64 bytes of ASCII digits.
 SELECT mfa.base32_encode('12345678901234567890'::bytea) AS sha1_seed \gset

@@ -1,14 +1,7 @@
 -- otpauth: provisioning URIs in the Key URI format (mfa.otpauth_uri).
 CREATE EXTENSION pg_mfa;
 
-CREATE FUNCTION pg_temp.sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i sql/include/sqlstate_of.sql
 
 -- The exact URI for a known key ("12345678901234567890"), account and issuer.
 SELECT mfa.otpauth_uri('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', 'alice@example.com', 'ACME Co');

@@ -2,14 +2,7 @@
 -- and the superuser-only cost settings pg_mfa.argon2_memory and pg_mfa.argon2_iterations.
 CREATE EXTENSION pg_mfa;
 
-CREATE FUNCTION pg_temp.sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i sql/include/sqlstate_of.sql
 
 -- The settings and their defaults (OWASP's minimum for Argon2id: 19 MiB, 2 iterations, 1 lane).
 SHOW pg_mfa.argon2_memory;

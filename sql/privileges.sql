@@ -3,14 +3,7 @@
 CREATE EXTENSION pg_mfa;
 \set SHOW_CONTEXT never
 
-CREATE FUNCTION pg_temp.sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i sql/include/sqlstate_of.sql
 
 -- The extension: not relocatable, at the Makefile's version, installable by superusers only.
 SELECT e.extname, e.extversion, e.extrelocatable

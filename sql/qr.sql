@@ -1,14 +1,7 @@
 -- qr: QR codes as SVG documents and as terminal text (mfa.qr_svg, mfa.qr_text).
 CREATE EXTENSION pg_mfa;
 
-CREATE FUNCTION pg_temp.sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE q;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i sql/include/sqlstate_of.sql
 
 -- SVG: one standalone document, a background rectangle and a single path, ending in a newline. The
 -- size is the symbol (21 modules for version 1) plus a 4-module quiet zone on each side.

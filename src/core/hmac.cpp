@@ -14,18 +14,6 @@ EVP_MAC* FetchHmac() noexcept {
     return mac;
 }
 
-const char* DigestName(HashAlgorithm algorithm) noexcept {
-    switch (algorithm) {
-        case HashAlgorithm::kSha1:
-            return "SHA1";
-        case HashAlgorithm::kSha256:
-            return "SHA256";
-        case HashAlgorithm::kSha512:
-            return "SHA512";
-    }
-    return "SHA1";
-}
-
 }  // namespace
 
 Hmac::~Hmac() {
@@ -41,8 +29,9 @@ Status Hmac::Init(HashAlgorithm algorithm, ByteView key) noexcept {
     if (ctx_ == nullptr) {
         return Status::kOutOfMemory;
     }
+    // OpenSSL's digest names are the otpauth spellings ("SHA1", "SHA256", "SHA512").
     OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(DigestName(algorithm)), 0),
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(AlgorithmUriName(algorithm)), 0),
         OSSL_PARAM_construct_end(),
     };
     if (EVP_MAC_init(ctx_, key.data, key.size, params) != 1) {

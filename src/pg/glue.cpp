@@ -43,12 +43,14 @@ bool CancelIsPending(void*) noexcept {
 
 }  // namespace
 
-text* TextNoRaise(const char* data, std::size_t size) noexcept {
-    return reinterpret_cast<text*>(VarlenaNoRaise(data, size));
+core::Status TextNoRaise(std::string_view value, text** out) noexcept {
+    *out = reinterpret_cast<text*>(VarlenaNoRaise(value.data(), value.size()));
+    return *out ? core::Status::kOk : core::Status::kOutOfMemory;
 }
 
-bytea* ByteaNoRaise(const std::uint8_t* data, std::size_t size) noexcept {
-    return reinterpret_cast<bytea*>(VarlenaNoRaise(data, size));
+core::Status ByteaNoRaise(core::ByteView value, bytea** out) noexcept {
+    *out = reinterpret_cast<bytea*>(VarlenaNoRaise(value.data, value.size));
+    return *out ? core::Status::kOk : core::Status::kOutOfMemory;
 }
 
 void WipeArgCopy(struct varlena* value, Datum original) {

@@ -36,8 +36,7 @@ core::Status Base32EncodeInto(core::ByteView data, text** result) noexcept {
         if (status != core::Status::kOk) {
             return status;
         }
-        *result = pg_mfa::pg::TextNoRaise(encoded.data(), encoded.size());
-        return *result ? core::Status::kOk : core::Status::kOutOfMemory;
+        return pg_mfa::pg::TextNoRaise(encoded, result);
     });
 }
 
@@ -48,8 +47,7 @@ core::Status Base32DecodeInto(std::string_view text_in, bytea** result) noexcept
         if (status != core::Status::kOk) {
             return status;
         }
-        *result = pg_mfa::pg::ByteaNoRaise(decoded.data(), decoded.size());
-        return *result ? core::Status::kOk : core::Status::kOutOfMemory;
+        return pg_mfa::pg::ByteaNoRaise(core::ByteView(decoded), result);
     });
 }
 
@@ -75,8 +73,7 @@ core::Status CodeInto(const CodeRequest& request, text** result) noexcept {
         if (status != core::Status::kOk) {
             return status;
         }
-        *result = pg_mfa::pg::TextNoRaise(code.text, static_cast<std::size_t>(code.digits));
-        return *result ? core::Status::kOk : core::Status::kOutOfMemory;
+        return pg_mfa::pg::TextNoRaise(code.view(), result);
     });
 }
 
@@ -93,8 +90,7 @@ core::Status UriInto(std::string_view secret_base32, std::string_view account, s
         if (status != core::Status::kOk) {
             return status;
         }
-        *result = pg_mfa::pg::TextNoRaise(uri.view().data(), uri.view().size());
-        return *result ? core::Status::kOk : core::Status::kOutOfMemory;
+        return pg_mfa::pg::TextNoRaise(uri.view(), result);
     });
 }
 
@@ -110,8 +106,7 @@ core::Status SecretInto(std::size_t size, text** result) noexcept {
         if (status != core::Status::kOk) {
             return status;
         }
-        *result = pg_mfa::pg::TextNoRaise(encoded.view().data(), encoded.view().size());
-        return *result ? core::Status::kOk : core::Status::kOutOfMemory;
+        return pg_mfa::pg::TextNoRaise(encoded.view(), result);
     });
 }
 

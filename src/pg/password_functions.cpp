@@ -24,8 +24,7 @@ core::Status HashInto(std::string_view password, const core::Argon2Params& param
         if (status != core::Status::kOk) {
             return status;
         }
-        *result = pg_mfa::pg::TextNoRaise(phc.data(), phc.size());
-        return *result ? core::Status::kOk : core::Status::kOutOfMemory;
+        return pg_mfa::pg::TextNoRaise(phc, result);
     });
 }
 

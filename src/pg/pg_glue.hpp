@@ -30,12 +30,13 @@ namespace pg_mfa::pg {
 // `what` names the argument at fault ("secret", "hash") for messages that need it; never its value.
 pg_attribute_noreturn() void ReportStatus(core::Status status, const char* what);
 
-// TextNoRaise copies `size` bytes into a new text value in CurrentMemoryContext, or returns nullptr when
-// memory is short or the value would be too large. It never raises, so phase 2 may call it.
-text* TextNoRaise(const char* data, std::size_t size) noexcept;
+// TextNoRaise copies `value` into a new text value in CurrentMemoryContext and stores it in `*out`. It
+// never raises, so phase 2 may call it: it returns kOutOfMemory (and stores nullptr) when memory is short
+// or the value would be too large.
+core::Status TextNoRaise(std::string_view value, text** out) noexcept;
 
 // ByteaNoRaise is TextNoRaise for bytea.
-bytea* ByteaNoRaise(const std::uint8_t* data, std::size_t size) noexcept;
+core::Status ByteaNoRaise(core::ByteView value, bytea** out) noexcept;
 
 // ArgView returns the bytes of a text or bytea argument without copying.
 inline std::string_view ArgView(const struct varlena* value) {

@@ -31,8 +31,7 @@ core::Status QrInto(std::string_view data, bool svg, bool invert, text** result)
         if (status != core::Status::kOk) {
             return status;
         }
-        *result = pg_mfa::pg::TextNoRaise(rendered.data(), rendered.size());
-        return *result ? core::Status::kOk : core::Status::kOutOfMemory;
+        return pg_mfa::pg::TextNoRaise(rendered, result);
     });
 }
 
