@@ -2,8 +2,8 @@
 -- Run against any database where you may CREATE EXTENSION:  psql -X -f examples/walkthrough.sql
 \pset footer off
 \echo
-\echo '1. Install the extension. It creates schema mfa and the group roles mfa_app and mfa_admin;'
-\echo '   an administrator grants mfa_app to the application''s login role.'
+\echo '1. Install the extension. It creates schema mfa and the group roles mfa_client and mfa_admin;'
+\echo '   an administrator grants mfa_client to the application''s login role.'
 \echo
 CREATE EXTENSION pg_mfa;
 \dx pg_mfa

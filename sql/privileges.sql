@@ -1,4 +1,4 @@
--- privileges: what the extension installs and who may use it (schema mfa, roles mfa_app and mfa_admin,
+-- privileges: what the extension installs and who may use it (schema mfa, roles mfa_client and mfa_admin,
 -- function attributes and grants).
 CREATE EXTENSION pg_mfa;
 \set SHOW_CONTEXT never
@@ -58,40 +58,40 @@ SELECT p.oid::regprocedure AS unexpected_volatile
 FROM pg_proc AS p
 WHERE p.pronamespace = 'mfa'::regnamespace AND p.provolatile = 'v'
   AND p.proname NOT IN ('generate_secret', 'hash_password');
--- EXECUTE for mfa_app, nothing for PUBLIC, no other grantee besides the owner:
+-- EXECUTE for mfa_client, nothing for PUBLIC, no other grantee besides the owner:
 SELECT p.oid::regprocedure AS grant_problem, p.proacl
 FROM pg_proc AS p
 WHERE p.pronamespace = 'mfa'::regnamespace
-  AND (NOT has_function_privilege('mfa_app', p.oid, 'EXECUTE')
+  AND (NOT has_function_privilege('mfa_client', p.oid, 'EXECUTE')
        OR EXISTS (SELECT FROM aclexplode(p.proacl) AS a
-                  WHERE a.grantee <> p.proowner AND a.grantee <> 'mfa_app'::regrole));
+                  WHERE a.grantee <> p.proowner AND a.grantee <> 'mfa_client'::regrole));
 SELECT count(*) AS functions,
-       count(*) FILTER (WHERE has_function_privilege('mfa_app', p.oid, 'EXECUTE')) AS mfa_app_may_execute,
+       count(*) FILTER (WHERE has_function_privilege('mfa_client', p.oid, 'EXECUTE')) AS mfa_client_may_execute,
        count(*) FILTER (WHERE has_function_privilege('mfa_admin', p.oid, 'EXECUTE')) AS mfa_admin_may_execute,
        count(*) FILTER (WHERE p.proacl IS NULL) AS default_acl
 FROM pg_proc AS p
 WHERE p.pronamespace = 'mfa'::regnamespace;
 
--- The schema: USAGE for mfa_app only; PUBLIC may not even look up names in it.
+-- The schema: USAGE for mfa_client only; PUBLIC may not even look up names in it.
 SELECT n.nspname,
-       has_schema_privilege('mfa_app', n.oid, 'USAGE') AS mfa_app_usage,
-       has_schema_privilege('mfa_app', n.oid, 'CREATE') AS mfa_app_create,
+       has_schema_privilege('mfa_client', n.oid, 'USAGE') AS mfa_client_usage,
+       has_schema_privilege('mfa_client', n.oid, 'CREATE') AS mfa_client_create,
        has_schema_privilege('mfa_admin', n.oid, 'USAGE') AS mfa_admin_usage,
        EXISTS (SELECT FROM aclexplode(n.nspacl) AS a WHERE a.grantee = 0) AS public_has_any,
        obj_description(n.oid, 'pg_namespace') IS NOT NULL AS has_comment
 FROM pg_namespace AS n WHERE n.nspname = 'mfa';
 
--- The roles: group roles that cannot log in, mfa_admin a member of mfa_app (and not the other way).
+-- The roles: group roles that cannot log in, mfa_admin a member of mfa_client (and not the other way).
 SELECT r.rolname, r.rolcanlogin, r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolinherit, r.rolbypassrls
-FROM pg_roles AS r WHERE r.rolname IN ('mfa_app', 'mfa_admin') ORDER BY 1;
-SELECT pg_has_role('mfa_admin', 'mfa_app', 'MEMBER') AS admin_in_app,
-       pg_has_role('mfa_app', 'mfa_admin', 'MEMBER') AS app_in_admin;
+FROM pg_roles AS r WHERE r.rolname IN ('mfa_client', 'mfa_admin') ORDER BY 1;
+SELECT pg_has_role('mfa_admin', 'mfa_client', 'MEMBER') AS admin_in_app,
+       pg_has_role('mfa_client', 'mfa_admin', 'MEMBER') AS app_in_admin;
 SELECT m.roleid::regrole AS role, m.member::regrole AS member, m.admin_option
 FROM pg_auth_members AS m
-WHERE m.roleid IN ('mfa_app'::regrole, 'mfa_admin'::regrole)
+WHERE m.roleid IN ('mfa_client'::regrole, 'mfa_admin'::regrole)
 ORDER BY 1, 2;
 
--- A role without mfa_app gets nothing: the schema is closed (42501) ...
+-- A role without mfa_client gets nothing: the schema is closed (42501) ...
 CREATE ROLE regress_mfa_outsider;
 SET ROLE regress_mfa_outsider;
 SELECT v.label, pg_temp.sqlstate_of(v.q) AS result
@@ -109,7 +109,7 @@ SELECT mfa.totp_code('GEZDGNBVGY3TQOJQ', to_timestamp(59));
 \set VERBOSITY terse
 SELECT mfa.totp_code('GEZDGNBVGY3TQOJQ', to_timestamp(59));
 RESET ROLE;
--- ... and with USAGE on the schema, but not mfa_app, the functions themselves are closed (42501).
+-- ... and with USAGE on the schema, but not mfa_client, the functions themselves are closed (42501).
 GRANT USAGE ON SCHEMA mfa TO regress_mfa_outsider;
 SET ROLE regress_mfa_outsider;
 SELECT pg_temp.sqlstate_of($$SELECT mfa.totp_code('GEZDGNBVGY3TQOJQ', to_timestamp(59))$$) AS totp_code,
@@ -120,8 +120,8 @@ SELECT mfa.totp_code('GEZDGNBVGY3TQOJQ', to_timestamp(59));
 RESET ROLE;
 REVOKE USAGE ON SCHEMA mfa FROM regress_mfa_outsider;
 
--- Granted mfa_app, the same role may use every function.
-GRANT mfa_app TO regress_mfa_outsider;
+-- Granted mfa_client, the same role may use every function.
+GRANT mfa_client TO regress_mfa_outsider;
 SET ROLE regress_mfa_outsider;
 SELECT mfa.totp_code('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', to_timestamp(59), 8) AS totp_code,
        mfa.base32_encode('foobar') AS base32_encode,
@@ -131,8 +131,8 @@ SELECT mfa.totp_code('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', to_timestamp(59), 8) AS
 -- Still no CREATE in the schema: nothing can be planted next to the functions.
 SELECT pg_temp.sqlstate_of($$CREATE TABLE mfa.t (x int)$$) AS create_table;
 RESET ROLE;
--- Through mfa_admin too (a member of mfa_app).
-REVOKE mfa_app FROM regress_mfa_outsider;
+-- Through mfa_admin too (a member of mfa_client).
+REVOKE mfa_client FROM regress_mfa_outsider;
 GRANT mfa_admin TO regress_mfa_outsider;
 SET ROLE regress_mfa_outsider;
 SELECT mfa.hotp_code('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', 0) AS via_mfa_admin;
@@ -152,21 +152,21 @@ CREATE EXTENSION pg_mfa;
 DROP SCHEMA mfa;
 -- Roles belong to the cluster and outlive DROP EXTENSION; a later install reuses them, but refuses one
 -- that can log in or is a superuser (42710).
-SELECT count(*) AS roles_left FROM pg_roles WHERE rolname IN ('mfa_app', 'mfa_admin');
-ALTER ROLE mfa_app LOGIN;
+SELECT count(*) AS roles_left FROM pg_roles WHERE rolname IN ('mfa_client', 'mfa_admin');
+ALTER ROLE mfa_client LOGIN;
 \set VERBOSITY sqlstate
 CREATE EXTENSION pg_mfa;
 \set VERBOSITY default
 CREATE EXTENSION pg_mfa;
 \set VERBOSITY terse
-ALTER ROLE mfa_app NOLOGIN;
+ALTER ROLE mfa_client NOLOGIN;
 ALTER ROLE mfa_admin SUPERUSER;
 CREATE EXTENSION pg_mfa;
 ALTER ROLE mfa_admin NOSUPERUSER;
 SELECT count(*) AS schemas_left FROM pg_namespace WHERE nspname = 'mfa';
 CREATE EXTENSION pg_mfa;
-SELECT pg_has_role('mfa_admin', 'mfa_app', 'MEMBER') AS admin_in_app,
-       has_function_privilege('mfa_app', 'mfa.totp_code(text, timestamptz, integer, integer, text)', 'EXECUTE') AS app_may_execute;
+SELECT pg_has_role('mfa_admin', 'mfa_client', 'MEMBER') AS admin_in_app,
+       has_function_privilege('mfa_client', 'mfa.totp_code(text, timestamptz, integer, integer, text)', 'EXECUTE') AS app_may_execute;
 
 -- The server is still up.
 SELECT 1 AS still_up;

@@ -14,13 +14,13 @@ COMMENT ON SCHEMA mfa IS 'pg_mfa: password login and TOTP two-factor authenticat
 -- Group roles. Roles belong to the cluster, not to a database, so a second database that installs pg_mfa
 -- finds them already there; they are accepted only if they cannot log in and are not superusers (a role
 -- of that name made for another purpose is not silently handed the extension's privileges).
---   mfa_app    the application: enrollment and login functions (and, for now, the primitives)
---   mfa_admin  administrators: realm policy and credential management; also a member of mfa_app
+--   mfa_client the application: enrollment and login functions (and, for now, the primitives)
+--   mfa_admin  administrators: realm policy and credential management; also a member of mfa_client
 DO $roles$
 DECLARE
     role_name text;
 BEGIN
-    FOREACH role_name IN ARRAY ARRAY['mfa_app', 'mfa_admin'] LOOP
+    FOREACH role_name IN ARRAY ARRAY['mfa_client', 'mfa_admin'] LOOP
         IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) role_name) THEN
             EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', role_name);
         ELSIF EXISTS (SELECT FROM pg_catalog.pg_roles
@@ -32,8 +32,8 @@ BEGIN
     END LOOP;
 END
 $roles$;
-GRANT mfa_app TO mfa_admin;
-GRANT USAGE ON SCHEMA mfa TO mfa_app;
+GRANT mfa_client TO mfa_admin;
+GRANT USAGE ON SCHEMA mfa TO mfa_client;
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Primitives: encodings and one-time codes
@@ -150,4 +150,4 @@ GRANT EXECUTE ON FUNCTION
     mfa.password_needs_rehash(text),
     mfa.qr_svg(text),
     mfa.qr_text(text, boolean)
-TO mfa_app;
+TO mfa_client;
