@@ -1,64 +1,131 @@
--- examples/walkthrough.sql: what `make demo` shows, top to bottom.
--- Run against any database where you may CREATE EXTENSION:  psql -X -f examples/walkthrough.sql
+-- examples/walkthrough.sql: what `make demo` shows, top to bottom. A user signs up with a password,
+-- enrolls a phone in TOTP two-factor authentication, then logs in in two steps, all through plain SQL.
+--
+-- `make demo` runs it on a throwaway cluster. By hand, use a scratch cluster (it creates the role my_app):
+--   pg_virtualenv -t -v 15 psql -X -q -v ON_ERROR_STOP=1 -f examples/walkthrough.sql
+-- The phone is played by oathtool (Debian package oathtool), called from psql with backquotes.
 \pset footer off
+\set VERBOSITY default
+
 \echo
-\echo '1. Install the extension. It creates schema mfa and the group roles mfa_client and mfa_admin;'
-\echo '   an administrator grants mfa_client to the application''s login role.'
+\echo '== 1. Install (as a superuser)'
+\echo
+\echo 'CREATE EXTENSION makes schema mfa, the realm "default" and two group roles: mfa_client for'
+\echo 'applications, mfa_admin for administrators. The application logs in with its own role, which'
+\echo 'gets mfa_client and nothing else.'
 \echo
 CREATE EXTENSION pg_mfa;
-\dx pg_mfa
+CREATE ROLE my_app LOGIN;
+GRANT mfa_client TO my_app;
+\du my_app
+
+\echo 'An administrator sets the issuer: the name the authenticator app shows next to the codes.'
+UPDATE mfa.realms SET issuer = 'ACME Corp' WHERE name = 'default';
 
 \echo
-\echo '2. A new TOTP secret: 160 random bits from a CSPRNG, base32 as authenticator apps expect.'
-\echo '   (A real enrollment shows it to the user once and stores it encrypted; here it is printed.)'
+\echo '== 2. From here on we are the application: SET ROLE my_app'
 \echo
-SELECT mfa.generate_secret() AS secret \gset
-\echo 'secret:' :secret
+SET ROLE my_app;
+SELECT current_user;
 
-\echo
-\echo '3. The provisioning URI an authenticator app reads (Key URI format, label and issuer percent-encoded).'
-\echo
-SELECT mfa.otpauth_uri(:'secret', 'alice@example.com', 'ACME Corp') AS uri \gset
-\echo :uri
-
-\echo
-\echo '4. The same URI as a QR code: scan it from this terminal with Google Authenticator, 1Password, Aegis...'
-\echo '   (mfa.qr_text(uri, invert => true) draws it for dark-on-light terminals;'
-\echo '    mfa.qr_svg(uri) gives an SVG document for a web page.)'
-\echo
-SELECT mfa.qr_text(:'uri') AS qr \gset
-\echo :qr
-SELECT length(mfa.qr_svg(:'uri')) AS svg_bytes, left(mfa.qr_svg(:'uri'), 60) || '...' AS svg_starts_with;
-
-\echo
-\echo '5. The code the phone shows right now, and the ones before and after (RFC 6238: 30 s steps).'
-\echo
-SELECT to_char(t, 'HH24:MI:SS') AS at, mfa.totp_code(:'secret', t) AS code
-FROM (VALUES (clock_timestamp() - interval '30 seconds'), (clock_timestamp()),
-             (clock_timestamp() + interval '30 seconds')) AS steps(t);
-
-\echo
-\echo '   The RFC 6238 test vector (SHA-1 seed "12345678901234567890", 8 digits, t = 59 s) gives 94287082:'
-SELECT mfa.totp_code(mfa.base32_encode('12345678901234567890'), to_timestamp(59), digits => 8) AS code;
-
-\echo
-\echo '6. Passwords: Argon2id in PHC format with OWASP''s parameters (m=19 MiB, t=2, p=1), hashed in the server.'
-\echo
-\timing on
-SELECT mfa.hash_password('correct horse battery staple') AS hash \gset
-\timing off
-\echo 'hash:' :hash
-SELECT mfa.verify_password('correct horse battery staple', :'hash') AS right_password,
-       mfa.verify_password('Tr0ub4dor&3', :'hash') AS wrong_password,
-       mfa.password_needs_rehash(:'hash') AS needs_rehash;
-
-\echo
-\echo '   Bad input is an error with a precise SQLSTATE, and the message never repeats the secret:'
-\set VERBOSITY default
+\echo 'mfa_client may call the functions, and only them: the tables (password hashes, TOTP secrets,'
+\echo 'token digests) are out of reach. This error is on purpose:'
 \set ON_ERROR_STOP 0
-SELECT mfa.totp_code('NOT-BASE32!');
-\echo 'SQLSTATE' :LAST_ERROR_SQLSTATE
+SELECT otp_secret FROM mfa.credentials;
 \set ON_ERROR_STOP 1
 
 \echo
-\echo 'Next: realms, users, enrollment and two-step login (mfa.authenticate_password, mfa.complete_mfa).'
+\echo '== 3. Sign-up: a user with a password (hashed with Argon2id in the server)'
+\echo
+\set username 'alice@example.com'
+\set password 'correct horse battery staple'
+SELECT mfa.create_user(:'username', :'password') AS user_id \gset
+\echo 'user_id:' :user_id
+
+\echo
+\echo '== 4. Log in with the password. No second factor yet, so the result is full_login and the token'
+\echo '      is a session token (kss_). Tokens are 256 random bits; the database keeps only their SHA-256.'
+\echo
+SELECT result, user_id, left(token, 12) || '…' AS token, expires_at
+FROM mfa.authenticate_password(:'username', :'password');
+
+\echo
+\echo '== 5. Enroll a phone. totp_create_credential returns, once, a fresh secret and the provisioning URI'
+\echo '      an authenticator app reads (plus the same QR code as SVG, for a web page).'
+\echo
+SELECT credential_id, state, otp_secret AS secret, provisioning_uri AS uri
+FROM mfa.totp_create_credential(:user_id, 'Alice''s phone') \gset
+SELECT :credential_id AS credential_id, :'state' AS state, :'uri' AS provisioning_uri;
+\echo
+\echo 'Scan it from this terminal with Google Authenticator, Aegis, 1Password... (drawn by mfa.qr_text;'
+\echo 'mfa.qr_text(uri, invert => true) suits a dark-on-light terminal):'
+SELECT mfa.qr_text(:'uri') AS qr \gset
+\echo :qr
+
+\echo
+\echo '== 6. The phone shows a code (here oathtool computes it from the secret), the user types it in,'
+\echo '      and totp_verify checks it. The first success turns the credential from new to active.'
+\echo
+\set code `oathtool --totp --base32 :'secret'`
+\echo 'oathtool --totp --base32 <secret>   ->' :code
+SELECT mfa.totp_verify(:credential_id, :'code') AS verified;
+
+\echo
+\echo '== 7. Log in again. The password is right and the user has an active device, so the result is'
+\echo '      needs_mfa with a kli_ token: single use, valid for 5 minutes, good only for the second step.'
+\echo
+SELECT * FROM mfa.authenticate_password(:'username', :'password') \gset login_
+SELECT :'login_result' AS result, :'login_user_id' AS user_id, left(:'login_token', 12) || '…' AS token,
+       length(:'login_token') AS token_length, :'login_expires_at' AS expires_at;
+
+\echo
+\echo '== 8. The second step: the kli_ token and a code from the phone.'
+\echo '      Every code works once: enrollment just used the current one. A real user waits for the next'
+\echo '      code; we ask oathtool for the code 30 s ahead, which the server accepts now (the realm allows'
+\echo '      one step of clock drift either side).'
+\echo
+\set code `oathtool --totp --base32 --now 'now + 30 seconds' :'secret'`
+\echo 'oathtool --totp --base32 --now ''now + 30 seconds'' <secret>   ->' :code
+SELECT * FROM mfa.complete_mfa(:'login_token', :'code') \gset session_
+SELECT :'session_result' AS result, :'session_user_id' AS user_id, left(:'session_token', 12) || '…' AS token,
+       :'session_expires_at' AS expires_at;
+
+\echo
+\echo '== 9. On every request the application checks its session token:'
+\echo
+SELECT * FROM mfa.validate_session(:'session_token');
+
+\echo
+\echo '== 10. Replay: someone who saw that code logs in with the password and tries it again. Refused:'
+\echo '       the code''s time step is spent.'
+\echo
+SELECT token AS replay_token FROM mfa.authenticate_password(:'username', :'password') \gset
+SELECT * FROM mfa.complete_mfa(:'replay_token', :'code');
+
+\echo
+\echo '== 11. Log out; the session token is then worthless (no row):'
+\echo
+SELECT mfa.logout(:'session_token') AS logged_out;
+\pset footer on
+SELECT * FROM mfa.validate_session(:'session_token');
+\pset footer off
+
+\echo
+\echo '== 12. Back to the superuser (RESET ROLE): the audit trail in mfa.events (mfa_admin may read it).'
+\echo '       It records every attempt and credential change, never a password, code, secret or token.'
+\echo
+RESET ROLE;
+SELECT event_id, to_char(occurred_at, 'HH24:MI:SS') AS at, type, result, reason, user_id, credential_id
+FROM mfa.events ORDER BY event_id;
+
+\echo 'and the device, as mfa_admin sees it (every column but the secret):'
+SELECT credential_id, type, name, state, verified_at IS NOT NULL AS verified, last_step
+FROM mfa.credentials WHERE user_id = :user_id ORDER BY credential_id;
+
+\echo
+\echo '== Under the hood: the primitives are SQL functions too. The RFC 6238 test vector (SHA-1 seed'
+\echo '   "12345678901234567890", 8 digits, t = 59 s) is 94287082:'
+\echo
+SELECT mfa.totp_code(mfa.base32_encode('12345678901234567890'), to_timestamp(59), digits => 8) AS code;
+
+\echo 'Next: examples/python/login_demo.py does the same from an application (psycopg, pyotp as the phone).'

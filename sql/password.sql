@@ -167,7 +167,7 @@ FROM (VALUES
     (27, 'version 16', '$argon2id$v=16$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc'),
     (28, 'no version (1.0)', '$argon2i$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc'),
     (29, 'm=2000000', '$argon2id$v=19$m=2000000,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc'),
-    (30, 'm=1048577', '$argon2id$v=19$m=1048577,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc'),
+    (30, 'm=262145', '$argon2id$v=19$m=262145,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc'),
     (31, 't=65', '$argon2id$v=19$m=19456,t=65,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc'),
     (32, 't=0', '$argon2id$v=19$m=19456,t=0,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc'),
     (33, 'p=17', '$argon2id$v=19$m=19456,t=2,p=17$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc'),
@@ -177,7 +177,7 @@ FROM (VALUES
     (37, '65-byte salt', '$argon2id$v=19$m=19456,t=2,p=1$' || repeat('A', 86) || 'Q$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc'),
     (38, '15-byte tag', '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm'),
     (39, '65-byte tag', '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$' || repeat('A', 86) || 'Q'),
-    (40, 'work above 4 GiB', '$argon2id$v=19$m=1048576,t=5,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc')
+    (40, 'work above 2 GiB', '$argon2id$v=19$m=262144,t=9,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc')
   ) AS v(n, label, hash)
 ORDER BY v.n;
 -- A malformed hash is an error even when the password could never match.
@@ -202,14 +202,14 @@ SELECT mfa.verify_password('hunter2-SECRET', '$argon2id$v=19$m=19456,t=65,p=1$c2
 \set VERBOSITY terse
 
 -- Hashing is cancellable: statement_timeout stops a verification against a hash at the largest allowed
--- work (256 MiB x 16 iterations: seconds) and a hash at a high setting (57014); the session goes on.
+-- work (256 MiB x 8 iterations: about a second) and a hash at a high setting (57014); the session goes on.
 -- A cancelled hash finishes in the background, and the next hash of the session waits for it, so
 -- cancelling again and again cannot pile up work.
 \set VERBOSITY sqlstate
 SET statement_timeout = '200ms';
-SELECT mfa.verify_password('password', '$argon2id$v=19$m=262144,t=16,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc');
+SELECT mfa.verify_password('password', '$argon2id$v=19$m=262144,t=8,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc');
 SET pg_mfa.argon2_memory = '256MB';
-SET pg_mfa.argon2_iterations = 16;
+SET pg_mfa.argon2_iterations = 8;
 SELECT mfa.hash_password('password');
 RESET statement_timeout;
 RESET pg_mfa.argon2_memory;
@@ -220,7 +220,7 @@ SELECT 1 AS still_up;
 BEGIN;
 SET LOCAL statement_timeout = '200ms';
 \set VERBOSITY sqlstate
-SELECT mfa.verify_password('password', '$argon2id$v=19$m=262144,t=16,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc');
+SELECT mfa.verify_password('password', '$argon2id$v=19$m=262144,t=8,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc');
 \set VERBOSITY terse
 ROLLBACK;
 SELECT 1 AS still_up;

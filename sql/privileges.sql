@@ -39,38 +39,99 @@ SELECT p.oid::regprocedure AS pinned_search_path_missing, p.proconfig
 FROM pg_proc AS p
 WHERE p.pronamespace = 'mfa'::regnamespace
   AND (p.proconfig IS NULL OR NOT ('search_path=pg_catalog, pg_temp' = ANY (p.proconfig)));
--- not SECURITY DEFINER (these functions touch no protected tables):
-SELECT p.oid::regprocedure AS security_definer
-FROM pg_proc AS p
-WHERE p.pronamespace = 'mfa'::regnamespace AND p.prosecdef;
 -- a comment:
 SELECT p.oid::regprocedure AS comment_missing
 FROM pg_proc AS p
 WHERE p.pronamespace = 'mfa'::regnamespace AND coalesce(obj_description(p.oid, 'pg_proc'), '') = '';
--- C functions of this module with an explicit symbol named after the function (pg_mfa_<name>):
-SELECT p.oid::regprocedure AS symbol_mismatch, l.lanname, p.probin, p.prosrc
+-- languages: C for the primitives, PL/pgSQL and SQL for the login flows.
+SELECT l.lanname, count(*) AS functions
 FROM pg_proc AS p JOIN pg_language AS l ON l.oid = p.prolang
 WHERE p.pronamespace = 'mfa'::regnamespace
-  AND (l.lanname <> 'c' OR p.probin <> '$libdir/pg_mfa' OR p.prosrc <> 'pg_mfa_' || p.proname);
--- an explicit volatility: STABLE or IMMUTABLE are declared on purpose, and only generate_secret and
--- hash_password (random salts) are VOLATILE:
-SELECT p.oid::regprocedure AS unexpected_volatile
+GROUP BY 1 ORDER BY 1;
+-- C functions of this module with an explicit symbol named after the function (pg_mfa_<name>, internal
+-- helpers without their leading underscore):
+SELECT p.oid::regprocedure AS symbol_mismatch, p.probin, p.prosrc
+FROM pg_proc AS p JOIN pg_language AS l ON l.oid = p.prolang
+WHERE p.pronamespace = 'mfa'::regnamespace AND l.lanname = 'c'
+  AND (p.probin <> '$libdir/pg_mfa' OR p.prosrc <> 'pg_mfa_' || ltrim(p.proname, '_'));
+-- an explicit volatility: STABLE or IMMUTABLE are declared on purpose; VOLATILE are the functions that use
+-- randomness (secrets, salts, tokens) or the clock, or write tables:
+SELECT p.oid::regprocedure AS volatile_function
 FROM pg_proc AS p
 WHERE p.pronamespace = 'mfa'::regnamespace AND p.provolatile = 'v'
-  AND p.proname NOT IN ('generate_secret', 'hash_password');
--- EXECUTE for mfa_client, nothing for PUBLIC, no other grantee besides the owner:
-SELECT p.oid::regprocedure AS grant_problem, p.proacl
+ORDER BY p.proname;
+-- the functions whose body writes a table: all VOLATILE and PARALLEL UNSAFE.
+SELECT p.oid::regprocedure AS writes_tables, p.provolatile AS volatile, p.proparallel AS parallel
 FROM pg_proc AS p
 WHERE p.pronamespace = 'mfa'::regnamespace
-  AND (NOT has_function_privilege('mfa_client', p.oid, 'EXECUTE')
-       OR EXISTS (SELECT FROM aclexplode(p.proacl) AS a
-                  WHERE a.grantee <> p.proowner AND a.grantee <> 'mfa_client'::regrole));
+  AND p.prosrc ~* '\m(insert\s+into|update\s+mfa\.|delete\s+from)\M'
+ORDER BY p.proname;
+
+-- SECURITY DEFINER: exactly the public functions that reach the protected tables, owned by a superuser
+-- (the installer), in PL/pgSQL or SQL ...
+SELECT p.oid::regprocedure AS security_definer, l.lanname, r.rolsuper AS owner_is_superuser
+FROM pg_proc AS p JOIN pg_language AS l ON l.oid = p.prolang JOIN pg_roles AS r ON r.oid = p.proowner
+WHERE p.pronamespace = 'mfa'::regnamespace AND p.prosecdef
+ORDER BY p.proname;
+-- ... and every one of them pins search_path to exactly pg_catalog, pg_temp (pg_temp last, so a caller's
+-- temporary objects can never be found first). Violators:
+SELECT p.oid::regprocedure AS security_definer_without_pinned_search_path, p.proconfig
+FROM pg_proc AS p
+WHERE p.prosecdef
+  AND p.pronamespace = 'mfa'::regnamespace
+  AND NOT EXISTS (SELECT FROM unnest(p.proconfig) AS c WHERE c = 'search_path=pg_catalog, pg_temp');
+-- No internal helper (mfa._*) is SECURITY DEFINER: they run only inside the public ones.
+SELECT p.oid::regprocedure AS internal_security_definer
+FROM pg_proc AS p
+WHERE p.pronamespace = 'mfa'::regnamespace AND p.proname LIKE '\_%' AND p.prosecdef;
+
+-- Grants. PUBLIC has EXECUTE on nothing (no default ACL, which would mean PUBLIC EXECUTE):
+SELECT p.oid::regprocedure AS public_may_execute, p.proacl
+FROM pg_proc AS p
+WHERE p.pronamespace = 'mfa'::regnamespace
+  AND (p.proacl IS NULL OR EXISTS (SELECT FROM aclexplode(p.proacl) AS a WHERE a.grantee = 0));
+-- Internal helpers (mfa._*) are granted to nobody: the owner is the only grantee.
+SELECT p.oid::regprocedure AS internal_function_granted, p.proacl
+FROM pg_proc AS p
+WHERE p.pronamespace = 'mfa'::regnamespace AND p.proname LIKE '\_%'
+  AND EXISTS (SELECT FROM aclexplode(p.proacl) AS a WHERE a.grantee <> p.proowner);
+SELECT p.proname AS internal_function,
+       has_function_privilege('mfa_client', p.oid, 'EXECUTE') AS mfa_client,
+       has_function_privilege('mfa_admin', p.oid, 'EXECUTE') AS mfa_admin
+FROM pg_proc AS p
+WHERE p.pronamespace = 'mfa'::regnamespace AND p.proname LIKE '\_%'
+ORDER BY 1;
+-- Every other function is granted to exactly one group role: mfa_admin for administration (create_realm,
+-- purge_expired), mfa_client for the rest (and mfa_admin through its membership).
+SELECT p.proname AS function_name,
+       (SELECT string_agg(a.grantee::regrole::text || ':' || a.privilege_type, ', ' ORDER BY a.grantee::regrole::text)
+        FROM aclexplode(p.proacl) AS a WHERE a.grantee <> p.proowner) AS grants,
+       has_function_privilege('mfa_client', p.oid, 'EXECUTE') AS mfa_client,
+       has_function_privilege('mfa_admin', p.oid, 'EXECUTE') AS mfa_admin
+FROM pg_proc AS p
+WHERE p.pronamespace = 'mfa'::regnamespace AND p.proname NOT LIKE '\_%'
+ORDER BY 1;
 SELECT count(*) AS functions,
        count(*) FILTER (WHERE has_function_privilege('mfa_client', p.oid, 'EXECUTE')) AS mfa_client_may_execute,
        count(*) FILTER (WHERE has_function_privilege('mfa_admin', p.oid, 'EXECUTE')) AS mfa_admin_may_execute,
        count(*) FILTER (WHERE p.proacl IS NULL) AS default_acl
 FROM pg_proc AS p
 WHERE p.pronamespace = 'mfa'::regnamespace;
+
+-- Tables and sequences: PUBLIC has nothing, mfa_client has nothing (it goes through the functions); what
+-- mfa_admin may read is in login_privileges. Every table holding data, and the identity sequence that
+-- numbers its rows, is registered with pg_extension_config_dump, so pg_dump keeps the rows and the
+-- sequence positions (without those, a restored database hands out ids that are taken); the default realm
+-- is made by the script and left out.
+SELECT c.oid::regclass AS relation, c.relkind,
+       EXISTS (SELECT FROM aclexplode(c.relacl) AS a WHERE a.grantee = 0) AS public_has_any,
+       has_table_privilege('mfa_client', c.oid, 'SELECT') OR has_any_column_privilege('mfa_client', c.oid, 'SELECT')
+           AS mfa_client_reads,
+       c.oid = ANY (e.extconfig) AS dumped,
+       e.extcondition[array_position(e.extconfig, c.oid)] AS dump_condition
+FROM pg_class AS c CROSS JOIN pg_extension AS e
+WHERE e.extname = 'pg_mfa' AND c.relnamespace = 'mfa'::regnamespace AND c.relkind IN ('r', 'S')
+ORDER BY c.relkind, c.relname;
 
 -- The schema: USAGE for mfa_client only; PUBLIC may not even look up names in it.
 SELECT n.nspname,
@@ -151,7 +212,7 @@ CREATE EXTENSION pg_mfa;
 CREATE EXTENSION pg_mfa;
 DROP SCHEMA mfa;
 -- Roles belong to the cluster and outlive DROP EXTENSION; a later install reuses them, but refuses one
--- that can log in or is a superuser (42710).
+-- that is not a plain group role, e.g. one that can log in or is a superuser (42710).
 SELECT count(*) AS roles_left FROM pg_roles WHERE rolname IN ('mfa_client', 'mfa_admin');
 ALTER ROLE mfa_client LOGIN;
 \set VERBOSITY sqlstate

@@ -207,6 +207,7 @@ Status TotpCheckWindow(ByteView key, std::string_view code, const OtpParams& par
 
     // Every candidate step is evaluated; the match is selected with masks, not branches.
     std::uint64_t found = 0;
+    std::uint64_t stale = 0;
     std::uint64_t chosen = 0;
     const std::uint64_t first = now_step >= static_cast<std::uint64_t>(window) ? now_step - window : 0;
     const std::uint64_t last = now_step + static_cast<std::uint64_t>(window);
@@ -227,9 +228,11 @@ Status TotpCheckWindow(ByteView key, std::string_view code, const OtpParams& par
         const std::uint64_t mask = 0 - hit;
         chosen = (chosen & ~mask) | (step & mask);
         found |= hit;
+        stale |= equal & (fresh ^ 1u);
     }
     out->matched = found != 0;
     out->step = chosen;
+    out->replayed = found == 0 && stale != 0;
     return Status::kOk;
 }
 

@@ -61,13 +61,15 @@ struct OtpCode {
 struct WindowMatch {
     bool matched = false;
     std::uint64_t step = 0;  // the accepted time step when matched
+    bool replayed = false;   // not matched, but the code is that of a step at or before last_step
 };
 
 // TotpCheckWindow checks `code` against every step from T-window to T+window (T the step of unix_time).
 // Every candidate is computed and compared in constant time, with no early exit, so the time taken does not
 // tell which step (if any) matched. A candidate only counts when it is later than `last_step` (pass
 // has_last_step = false for a credential that never accepted a code), which makes every code single-use.
-// Of several matching candidates the earliest is chosen. A malformed code is simply no match (after the
+// Of several matching candidates the earliest is chosen. When the code matches only steps that are not
+// later than `last_step`, `replayed` is set (for the audit trail; it is still no match). A malformed code is simply no match (after the
 // same work), because to a verifier it is just a wrong code. Fails (without matching) with kBadWindow,
 // kBadTime, kSecretEmpty, kSecretTooLong, kBadDigits, kBadPeriod or kCryptoFailure.
 [[nodiscard]] Status TotpCheckWindow(ByteView key, std::string_view code, const OtpParams& params,

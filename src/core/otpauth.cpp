@@ -48,6 +48,9 @@ Status TotpUri(ByteView key, std::string_view account, std::string_view issuer, 
     if (account.size() > kMaxUriField || issuer.size() > kMaxUriField) {
         return Status::kUriFieldTooLong;
     }
+    if (account.find(':') != std::string_view::npos || issuer.find(':') != std::string_view::npos) {
+        return Status::kUriFieldColon;
+    }
     if (key.size == 0) {
         return Status::kSecretEmpty;
     }

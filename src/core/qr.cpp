@@ -9,10 +9,19 @@
 namespace pg_mfa::core {
 namespace {
 
-// QrFree releases a libqrencode symbol on every path out of EncodeQr.
+// QrFree releases a libqrencode symbol on every path out of EncodeQr, wiping its modules first.
 struct QrFree {
-    void operator()(QRcode* code) const noexcept { QRcode_free(code); }
+    void operator()(QRcode* code) const noexcept {
+        SecureWipe(code->data, static_cast<std::size_t>(code->width) * static_cast<std::size_t>(code->width));
+        QRcode_free(code);
+    }
 };
+
+// Append adds text to any string type (std::string or SecretString::String).
+template <class String>
+void Append(String* out, const std::string& text) {
+    out->append(text.data(), text.size());
+}
 
 }  // namespace
 
@@ -40,7 +49,7 @@ Status EncodeQr(std::string_view data, QrMatrix* out) noexcept {
         out->width = width;
         out->dark.resize(static_cast<std::size_t>(width) * width);
         for (std::size_t i = 0; i < out->dark.size(); ++i) {
-            out->dark[i] = (code->data[i] & 1) != 0;  // bit 0: dark module (qrencode.h)
+            out->dark[i] = static_cast<std::uint8_t>(code->data[i] & 1);  // bit 0: dark module (qrencode.h)
         }
     } catch (const std::bad_alloc&) {
         *out = QrMatrix{};
@@ -49,17 +58,18 @@ Status EncodeQr(std::string_view data, QrMatrix* out) noexcept {
     return Status::kOk;
 }
 
-Status RenderQrSvg(const QrMatrix& matrix, std::string* out) noexcept {
+template <class String>
+Status RenderQrSvg(const QrMatrix& matrix, String* out) noexcept {
     try {
         const int size = matrix.width + 2 * kQrQuietZone;
         const std::string n = std::to_string(size);
         out->clear();
         out->reserve(static_cast<std::size_t>(matrix.width) * matrix.width * 4 + 256);
-        *out += "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" viewBox=\"0 0 " + n + " " + n +
-                "\" width=\"" + std::to_string(size * 8) + "\" height=\"" + std::to_string(size * 8) +
-                "\" shape-rendering=\"crispEdges\">";
-        *out += "<rect width=\"" + n + "\" height=\"" + n + "\" fill=\"#ffffff\"/>";
-        *out += "<path fill=\"#000000\" d=\"";
+        Append(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" viewBox=\"0 0 " + n + " " + n +
+                        "\" width=\"" + std::to_string(size * 8) + "\" height=\"" + std::to_string(size * 8) +
+                        "\" shape-rendering=\"crispEdges\">");
+        Append(out, "<rect width=\"" + n + "\" height=\"" + n + "\" fill=\"#ffffff\"/>");
+        Append(out, "<path fill=\"#000000\" d=\"");
         // One subpath per horizontal run of dark modules.
         for (int y = 0; y < matrix.width; ++y) {
             int x = 0;
@@ -73,11 +83,11 @@ Status RenderQrSvg(const QrMatrix& matrix, std::string* out) noexcept {
                     ++x;
                 }
                 const std::string run = std::to_string(x - start);
-                *out += "M" + std::to_string(start + kQrQuietZone) + " " + std::to_string(y + kQrQuietZone) +
-                        "h" + run + "v1h-" + run + "z";
+                Append(out, "M" + std::to_string(start + kQrQuietZone) + " " + std::to_string(y + kQrQuietZone) +
+                                "h" + run + "v1h-" + run + "z");
             }
         }
-        *out += "\"/></svg>\n";
+        Append(out, "\"/></svg>\n");
         return Status::kOk;
     } catch (const std::bad_alloc&) {
         out->clear();
@@ -85,7 +95,8 @@ Status RenderQrSvg(const QrMatrix& matrix, std::string* out) noexcept {
     }
 }
 
-Status RenderQrText(const QrMatrix& matrix, bool invert, std::string* out) noexcept {
+template <class String>
+Status RenderQrText(const QrMatrix& matrix, bool invert, String* out) noexcept {
     // Coordinates include the quiet zone; everything outside the symbol is light.
     const int size = matrix.width + 2 * kQrQuietZone;
     auto ink = [&](int x, int y) {
@@ -117,5 +128,10 @@ Status RenderQrText(const QrMatrix& matrix, bool invert, std::string* out) noexc
         return Status::kOutOfMemory;
     }
 }
+
+template Status RenderQrSvg<std::string>(const QrMatrix&, std::string*) noexcept;
+template Status RenderQrSvg<SecretString::String>(const QrMatrix&, SecretString::String*) noexcept;
+template Status RenderQrText<std::string>(const QrMatrix&, bool, std::string*) noexcept;
+template Status RenderQrText<SecretString::String>(const QrMatrix&, bool, SecretString::String*) noexcept;
 
 }  // namespace pg_mfa::core

@@ -20,6 +20,7 @@ const char* StatusName(Status status) noexcept {
         case Status::kMalformedCode: return "malformed_code";
         case Status::kAccountEmpty: return "account_empty";
         case Status::kUriFieldTooLong: return "uri_field_too_long";
+        case Status::kUriFieldColon: return "uri_field_colon";
         case Status::kPasswordEmpty: return "password_empty";
         case Status::kPasswordTooLong: return "password_too_long";
         case Status::kHashMalformed: return "hash_malformed";

@@ -31,6 +31,7 @@ enum class Status {
     // otpauth URIs.
     kAccountEmpty,     // the account name of a provisioning URI is empty
     kUriFieldTooLong,  // an account name or issuer longer than kMaxUriField bytes
+    kUriFieldColon,    // a ':' in an account name or issuer (the label's separator: it would be ambiguous)
 
     // Passwords.
     kPasswordEmpty,         // a password of zero bytes

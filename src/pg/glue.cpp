@@ -1,15 +1,12 @@
 // glue.cpp: helpers shared by the SQL entry points.
-#include "pg/pg_glue.hpp"
-
 #include "core/bytes.hpp"
+#include "pg/pg_glue.hpp"
 
 extern "C" {
 #include "miscadmin.h"
 #include "port.h"
 #include "utils/memutils.h"
 }
-
-#include <cstring>
 
 namespace pg_mfa::pg {
 namespace {

@@ -18,6 +18,51 @@ namespace {
 int argon2_memory_kib = static_cast<int>(core::kDefaultArgon2Params.memory_kib);
 int argon2_iterations = static_cast<int>(core::kDefaultArgon2Params.iterations);
 
+// A fixed clock for deterministic tests and demos: whole seconds since 1970 as text; empty means the wall
+// clock. Text rather than a real, so SHOW prints 2000000000 and not 2e+09.
+char* clock_override_text = nullptr;
+bool clock_override_set = false;
+std::int64_t clock_override_seconds = 0;
+
+// Seconds from 1970 to 9999-12-31, the last day timestamptz input takes.
+constexpr std::int64_t kMaxOverrideSeconds = 253402300799;
+
+// ParseOverride reads "" (off) or whole seconds since 1970; no signs, spaces or fractions.
+bool ParseOverride(const char* text, bool* set, std::int64_t* seconds) {
+    *set = false;
+    *seconds = 0;
+    if (text == nullptr || *text == '\0') {
+        return true;
+    }
+    std::int64_t value = 0;
+    for (const char* p = text; *p != '\0'; ++p) {
+        if (*p < '0' || *p > '9' || value > kMaxOverrideSeconds) {
+            return false;
+        }
+        value = value * 10 + (*p - '0');
+    }
+    if (value > kMaxOverrideSeconds) {
+        return false;
+    }
+    *set = true;
+    *seconds = value;
+    return true;
+}
+
+bool CheckClockOverride(char** newval, void**, GucSource) {
+    bool set = false;
+    std::int64_t seconds = 0;
+    if (!ParseOverride(*newval, &set, &seconds)) {
+        GUC_check_errdetail("pg_mfa.clock_override is empty or whole seconds since 1970-01-01 UTC.");
+        return false;
+    }
+    return true;
+}
+
+void AssignClockOverride(const char* newval, void*) {
+    ParseOverride(newval, &clock_override_set, &clock_override_seconds);
+}
+
 }  // namespace
 
 void DefineSettings() {
@@ -32,6 +77,11 @@ void DefineSettings() {
                             nullptr, &argon2_iterations, static_cast<int>(core::kDefaultArgon2Params.iterations),
                             1, static_cast<int>(core::kMaxArgon2Iterations), PGC_SUSET, 0, nullptr, nullptr,
                             nullptr);
+    DefineCustomStringVariable("pg_mfa.clock_override", "Fixed time for pg_mfa's login flows (testing only).",
+                               "Whole seconds since 1970-01-01 UTC; empty, the default, uses the wall clock. "
+                               "Superuser-only: it decides which codes and tokens are valid.",
+                               &clock_override_text, "", PGC_SUSET, 0, CheckClockOverride, AssignClockOverride,
+                               nullptr);
 #if PG_VERSION_NUM >= 150000
     MarkGUCPrefixReserved("pg_mfa");
 #else
@@ -45,6 +95,15 @@ core::Argon2Params CurrentArgon2Params() noexcept {
     params.iterations = static_cast<std::uint32_t>(argon2_iterations);
     params.parallelism = 1;
     return params;
+}
+
+TimestampTz CurrentTime() noexcept {
+    if (!clock_override_set) {
+        return GetCurrentTimestamp();
+    }
+    const std::int64_t since_2000 =
+        clock_override_seconds - static_cast<std::int64_t>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
+    return static_cast<TimestampTz>(since_2000 * USECS_PER_SEC);
 }
 
 }  // namespace pg_mfa::pg

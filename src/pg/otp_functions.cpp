@@ -1,11 +1,8 @@
 // otp_functions.cpp: SQL primitives for base32, HOTP/TOTP codes, secrets and provisioning URIs.
-#include "pg/pg_glue.hpp"
-
 #include "core/encoding.hpp"
 #include "core/otp.hpp"
 #include "core/otpauth.hpp"
-
-#include <cstring>
+#include "pg/pg_glue.hpp"
 
 extern "C" {
 #include "mb/pg_wchar.h"
@@ -31,12 +28,12 @@ namespace {
 
 core::Status Base32EncodeInto(core::ByteView data, text** result) noexcept {
     return Guarded([&] {
-        std::string encoded;
-        const core::Status status = core::Base32Encode(data, &encoded);
+        core::SecretString encoded;  // the bytes may well be a key
+        const core::Status status = core::Base32Encode(data, &encoded.str());
         if (status != core::Status::kOk) {
             return status;
         }
-        return pg_mfa::pg::TextNoRaise(encoded, result);
+        return pg_mfa::pg::TextNoRaise(encoded.view(), result);
     });
 }
 
@@ -157,11 +154,10 @@ extern "C" Datum pg_mfa_base32_decode(PG_FUNCTION_ARGS) {
 }
 
 // mfa.hotp_code(secret text, counter bigint, digits int, algorithm text) -> text
+// The secret argument is unpacked last, so an error about another argument leaves no copy of it behind.
 extern "C" Datum pg_mfa_hotp_code(PG_FUNCTION_ARGS) {
-    text* secret = PG_GETARG_TEXT_PP(0);
     const int64 counter = PG_GETARG_INT64(1);
     CodeRequest request;
-    request.secret_base32 = ArgView(secret);
     request.totp = false;
     request.params.digits = PG_GETARG_INT32(2);
     request.params.algorithm = AlgorithmArg(PG_GETARG_TEXT_PP(3));
@@ -169,6 +165,8 @@ extern "C" Datum pg_mfa_hotp_code(PG_FUNCTION_ARGS) {
         ReportStatus(core::Status::kBadCounter, "counter");
     }
     request.counter = static_cast<std::uint64_t>(counter);
+    text* secret = PG_GETARG_TEXT_PP(0);
+    request.secret_base32 = ArgView(secret);
     text* result = nullptr;
     const core::Status status = CodeInto(request, &result);
     pg_mfa::pg::WipeArgCopy(reinterpret_cast<struct varlena*>(secret), PG_GETARG_DATUM(0));
@@ -180,9 +178,7 @@ extern "C" Datum pg_mfa_hotp_code(PG_FUNCTION_ARGS) {
 
 // mfa.totp_code(secret text, at timestamptz, digits int, period int, algorithm text) -> text
 extern "C" Datum pg_mfa_totp_code(PG_FUNCTION_ARGS) {
-    text* secret = PG_GETARG_TEXT_PP(0);
     CodeRequest request;
-    request.secret_base32 = ArgView(secret);
     request.totp = true;
     if (!pg_mfa::pg::UnixSeconds(PG_GETARG_TIMESTAMPTZ(1), &request.unix_time)) {
         ReportStatus(core::Status::kBadTime, "at");
@@ -190,6 +186,8 @@ extern "C" Datum pg_mfa_totp_code(PG_FUNCTION_ARGS) {
     request.params.digits = PG_GETARG_INT32(2);
     request.params.period = PG_GETARG_INT32(3);
     request.params.algorithm = AlgorithmArg(PG_GETARG_TEXT_PP(4));
+    text* secret = PG_GETARG_TEXT_PP(0);
+    request.secret_base32 = ArgView(secret);
     text* result = nullptr;
     const core::Status status = CodeInto(request, &result);
     pg_mfa::pg::WipeArgCopy(reinterpret_cast<struct varlena*>(secret), PG_GETARG_DATUM(0));
@@ -205,13 +203,13 @@ extern "C" Datum pg_mfa_otpauth_uri(PG_FUNCTION_ARGS) {
     if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(3) || PG_ARGISNULL(4) || PG_ARGISNULL(5)) {
         PG_RETURN_NULL();
     }
-    text* secret = PG_GETARG_TEXT_PP(0);
     const std::string_view account = Utf8Arg(PG_GETARG_TEXT_PP(1));
     const std::string_view issuer = PG_ARGISNULL(2) ? std::string_view() : Utf8Arg(PG_GETARG_TEXT_PP(2));
     core::OtpParams params;
     params.digits = PG_GETARG_INT32(3);
     params.period = PG_GETARG_INT32(4);
     params.algorithm = AlgorithmArg(PG_GETARG_TEXT_PP(5));
+    text* secret = PG_GETARG_TEXT_PP(0);
     text* result = nullptr;
     const core::Status status = UriInto(ArgView(secret), account, issuer, params, &result);
     pg_mfa::pg::WipeArgCopy(reinterpret_cast<struct varlena*>(secret), PG_GETARG_DATUM(0));

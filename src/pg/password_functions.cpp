@@ -7,6 +7,7 @@ extern "C" {
 PG_FUNCTION_INFO_V1(pg_mfa_hash_password);
 PG_FUNCTION_INFO_V1(pg_mfa_verify_password);
 PG_FUNCTION_INFO_V1(pg_mfa_password_needs_rehash);
+PG_FUNCTION_INFO_V1(pg_mfa_password_check);
 }
 
 namespace core = pg_mfa::core;
@@ -28,10 +29,26 @@ core::Status HashInto(std::string_view password, const core::Argon2Params& param
     });
 }
 
+// DecoyInto does the work a verification would, for a user without a hash: one Argon2id computation at the
+// current parameters (what a fresh hash costs), so "no such user" takes as long as "wrong password".
+core::Status DecoyInto(std::string_view password, const core::Argon2Params& params,
+                       const core::AbortCheck& abort) noexcept {
+    return Guarded([&] {
+        if (core::ValidatePassword(password) != core::Status::kOk) {
+            return core::Status::kOk;  // a real verification does no work for these either
+        }
+        std::string discarded;
+        return core::HashPassword(password, params, pg_mfa::pg::PgRandom(), abort, &discarded);
+    });
+}
+
 core::Status VerifyInto(std::string_view password, std::string_view phc, const core::AbortCheck& abort,
                         bool* matches) noexcept {
     return Guarded([&] { return core::VerifyPassword(password, phc, abort, matches); });
 }
+
+// The entry points below wrap RunCancellable in PG_TRY/PG_FINALLY (only trivially destructible objects
+// are alive there) so the copy of the password is wiped even when a cancel raises.
 
 // RunCancellable runs a slow phase-2 body with an abort check bound to PostgreSQL's cancel flags. When the
 // body gives up, CHECK_FOR_INTERRUPTS() runs (no C++ object is alive here) and raises the cancel or
@@ -59,9 +76,17 @@ extern "C" Datum pg_mfa_hash_password(PG_FUNCTION_ARGS) {
     text* password = PG_GETARG_TEXT_PP(0);
     const core::Argon2Params params = pg_mfa::pg::CurrentArgon2Params();
     text* result = nullptr;
-    const core::Status status = RunCancellable(
-        [&](const core::AbortCheck& abort) { return HashInto(ArgView(password), params, abort, &result); });
-    pg_mfa::pg::WipeArgCopy(reinterpret_cast<struct varlena*>(password), PG_GETARG_DATUM(0));
+    core::Status status = core::Status::kInternal;
+    PG_TRY();
+    {
+        status = RunCancellable(
+            [&](const core::AbortCheck& abort) { return HashInto(ArgView(password), params, abort, &result); });
+    }
+    PG_FINALLY();
+    {
+        pg_mfa::pg::WipeArgCopy(reinterpret_cast<struct varlena*>(password), PG_GETARG_DATUM(0));
+    }
+    PG_END_TRY();
     if (status != core::Status::kOk) {
         ReportStatus(status, "password");
     }
@@ -73,10 +98,18 @@ extern "C" Datum pg_mfa_verify_password(PG_FUNCTION_ARGS) {
     text* password = PG_GETARG_TEXT_PP(0);
     text* hash = PG_GETARG_TEXT_PP(1);
     bool matches = false;
-    const core::Status status = RunCancellable([&](const core::AbortCheck& abort) {
-        return VerifyInto(ArgView(password), ArgView(hash), abort, &matches);
-    });
-    pg_mfa::pg::WipeArgCopy(reinterpret_cast<struct varlena*>(password), PG_GETARG_DATUM(0));
+    core::Status status = core::Status::kInternal;
+    PG_TRY();
+    {
+        status = RunCancellable([&](const core::AbortCheck& abort) {
+            return VerifyInto(ArgView(password), ArgView(hash), abort, &matches);
+        });
+    }
+    PG_FINALLY();
+    {
+        pg_mfa::pg::WipeArgCopy(reinterpret_cast<struct varlena*>(password), PG_GETARG_DATUM(0));
+    }
+    PG_END_TRY();
     if (status != core::Status::kOk) {
         ReportStatus(status, "hash");
     }
@@ -94,4 +127,34 @@ extern "C" Datum pg_mfa_password_needs_rehash(PG_FUNCTION_ARGS) {
         ReportStatus(status, "hash");
     }
     PG_RETURN_BOOL(needs);
+}
+
+// mfa._password_check(password text, hash text) -> boolean
+// verify_password for the login flow: a NULL hash (unknown user, or no password set) costs the same work
+// as a real verification and is false. A NULL password is false.
+extern "C" Datum pg_mfa_password_check(PG_FUNCTION_ARGS) {
+    if (PG_ARGISNULL(0)) {
+        PG_RETURN_BOOL(false);
+    }
+    text* password = PG_GETARG_TEXT_PP(0);
+    text* hash = PG_ARGISNULL(1) ? nullptr : PG_GETARG_TEXT_PP(1);
+    const core::Argon2Params params = pg_mfa::pg::CurrentArgon2Params();
+    bool matches = false;
+    core::Status status = core::Status::kInternal;
+    PG_TRY();
+    {
+        status = RunCancellable([&](const core::AbortCheck& abort) {
+            return hash == nullptr ? DecoyInto(ArgView(password), params, abort)
+                                   : VerifyInto(ArgView(password), ArgView(hash), abort, &matches);
+        });
+    }
+    PG_FINALLY();
+    {
+        pg_mfa::pg::WipeArgCopy(reinterpret_cast<struct varlena*>(password), PG_GETARG_DATUM(0));
+    }
+    PG_END_TRY();
+    if (status != core::Status::kOk) {
+        ReportStatus(status, "stored password hash");
+    }
+    PG_RETURN_BOOL(matches);
 }

@@ -13,6 +13,9 @@
 #include "core/status.hpp"
 
 #include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <new>
 #include <string_view>
@@ -60,6 +63,9 @@ core::AbortCheck InterruptAbortCheck() noexcept;
 
 // CurrentArgon2Params: the hashing parameters of the superuser-only pg_mfa.argon2_* settings.
 core::Argon2Params CurrentArgon2Params() noexcept;
+
+// CurrentTime: the wall clock, or the superuser-only test clock pg_mfa.clock_override when set.
+TimestampTz CurrentTime() noexcept;
 
 // Guarded runs `body` (a callable returning core::Status) and turns any C++ exception into a Status, so
 // none can cross into PostgreSQL's C frames.

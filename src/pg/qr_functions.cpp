@@ -1,9 +1,6 @@
 // qr_functions.cpp: SQL primitives that draw QR codes.
-#include "pg/pg_glue.hpp"
-
 #include "core/qr.hpp"
-
-#include <cstring>
+#include "pg/pg_glue.hpp"
 
 extern "C" {
 #include "mb/pg_wchar.h"
@@ -26,12 +23,13 @@ core::Status QrInto(std::string_view data, bool svg, bool invert, text** result)
         if (status != core::Status::kOk) {
             return status;
         }
-        std::string rendered;
-        status = svg ? core::RenderQrSvg(matrix, &rendered) : core::RenderQrText(matrix, invert, &rendered);
+        core::SecretString rendered;
+        status = svg ? core::RenderQrSvg(matrix, &rendered.str())
+                     : core::RenderQrText(matrix, invert, &rendered.str());
         if (status != core::Status::kOk) {
             return status;
         }
-        return pg_mfa::pg::TextNoRaise(rendered, result);
+        return pg_mfa::pg::TextNoRaise(rendered.view(), result);
     });
 }
 

@@ -46,6 +46,8 @@ const StatusReport kReports[] = {
     {Status::kAccountEmpty, ERRCODE_INVALID_PARAMETER_VALUE, "account name must not be empty", nullptr, nullptr},
     {Status::kUriFieldTooLong, ERRCODE_INVALID_PARAMETER_VALUE, "account name or issuer is too long",
      "Each may have at most 256 bytes.", nullptr},
+    {Status::kUriFieldColon, ERRCODE_INVALID_PARAMETER_VALUE, "account name or issuer contains a colon",
+     "The Key URI format separates issuer and account name with a colon, so neither may contain one.", nullptr},
     {Status::kPasswordEmpty, ERRCODE_INVALID_PARAMETER_VALUE, "password must not be empty", nullptr, nullptr},
     {Status::kPasswordTooLong, ERRCODE_INVALID_PARAMETER_VALUE, "password is too long",
      "A password may have at most 1024 bytes.", nullptr},
@@ -54,8 +56,8 @@ const StatusReport kReports[] = {
     {Status::kHashUnsupported, ERRCODE_FEATURE_NOT_SUPPORTED, "unsupported password hash",
      "Only Argon2id and Argon2i hashes of version 19 can be verified.", nullptr},
     {Status::kHashParamsOutOfRange, ERRCODE_INVALID_PARAMETER_VALUE, "password hash parameters out of range",
-     "Memory may be at most 1 GiB, iterations at most 64, memory times iterations at most 4 GiB, parallelism at "
-     "most 16, salts 8 to 64 bytes and tags 16 to 64 bytes; new hashes use one lane.",
+     "Memory may be at most 256 MiB, iterations at most 64, memory times iterations at most 2 GiB, parallelism "
+     "at most 16, salts 8 to 64 bytes and tags 16 to 64 bytes; new hashes use one lane.",
      nullptr},
     {Status::kBadTokenPrefix, ERRCODE_INVALID_PARAMETER_VALUE, "invalid token prefix", nullptr, nullptr},
     {Status::kQrEmpty, ERRCODE_INVALID_PARAMETER_VALUE, "%s for a QR code must not be empty", nullptr, nullptr},

@@ -12,10 +12,12 @@ REVOKE ALL ON SCHEMA mfa FROM PUBLIC;
 COMMENT ON SCHEMA mfa IS 'pg_mfa: password login and TOTP two-factor authentication';
 
 -- Group roles. Roles belong to the cluster, not to a database, so a second database that installs pg_mfa
--- finds them already there; they are accepted only if they cannot log in and are not superusers (a role
--- of that name made for another purpose is not silently handed the extension's privileges).
---   mfa_client the application: enrollment and login functions (and, for now, the primitives)
---   mfa_admin  administrators: realm policy and credential management; also a member of mfa_client
+-- finds them already there. An existing role of either name is accepted only if it looks like one we made:
+-- no login, no role attributes and a member of no other role (mfa_admin: of mfa_client only). A role of
+-- that name made for another purpose (or planted) is not handed the extension's privileges.
+--   mfa_client the application: users, enrollment, login and sessions (and the primitives)
+--   mfa_admin  administrators: realms and their policy, reading users, non-secret credential columns and
+--              events; also a member of mfa_client
 DO $roles$
 DECLARE
     role_name text;
@@ -23,17 +25,24 @@ BEGIN
     FOREACH role_name IN ARRAY ARRAY['mfa_client', 'mfa_admin'] LOOP
         IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) role_name) THEN
             EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', role_name);
-        ELSIF EXISTS (SELECT FROM pg_catalog.pg_roles
-                      WHERE rolname OPERATOR(pg_catalog.=) role_name AND (rolcanlogin OR rolsuper)) THEN
-            RAISE EXCEPTION 'role "%" exists and can log in or is a superuser', role_name
+        ELSIF EXISTS (SELECT FROM pg_catalog.pg_roles AS r
+                      WHERE r.rolname OPERATOR(pg_catalog.=) role_name
+                        AND (r.rolcanlogin OR r.rolsuper OR r.rolcreaterole OR r.rolcreatedb OR r.rolreplication
+                             OR r.rolbypassrls
+                             OR EXISTS (SELECT FROM pg_catalog.pg_auth_members AS m
+                                        JOIN pg_catalog.pg_roles AS g ON g.oid OPERATOR(pg_catalog.=) m.roleid
+                                        WHERE m.member OPERATOR(pg_catalog.=) r.oid
+                                          AND NOT (r.rolname OPERATOR(pg_catalog.=) 'mfa_admin'
+                                                   AND g.rolname OPERATOR(pg_catalog.=) 'mfa_client')))) THEN
+            RAISE EXCEPTION 'role "%" exists and is not a plain group role', role_name
                 USING ERRCODE = '42710',
+                      DETAIL = 'It can log in, has role attributes or is a member of other roles.',
                       HINT = 'pg_mfa uses it as a group role; rename or drop that role first.';
         END IF;
     END LOOP;
 END
 $roles$;
 GRANT mfa_client TO mfa_admin;
-GRANT USAGE ON SCHEMA mfa TO mfa_client;
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Primitives: encodings and one-time codes
@@ -135,7 +144,763 @@ COMMENT ON FUNCTION mfa.qr_text(text, boolean) IS
 'QR code of the text drawn with Unicode half blocks for a terminal (invert for dark-on-light terminals)';
 
 -- ---------------------------------------------------------------------------------------------------------
+-- Login: internal primitives (C). Granted to nobody: only the SECURITY DEFINER functions below call them.
+
+CREATE FUNCTION mfa._now()
+RETURNS timestamptz
+LANGUAGE c VOLATILE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'pg_mfa_now';
+COMMENT ON FUNCTION mfa._now() IS
+'internal: the clock of the login flows (the wall clock, or the superuser-only pg_mfa.clock_override)';
+
+CREATE FUNCTION mfa._totp_match(secret bytea, code text, at timestamptz, "window" integer, digits integer,
+                                period integer, algorithm text, last_step bigint)
+RETURNS bigint
+LANGUAGE c STABLE CALLED ON NULL INPUT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'pg_mfa_totp_match';
+COMMENT ON FUNCTION mfa._totp_match(bytea, text, timestamptz, integer, integer, integer, text, bigint) IS
+'internal: the time step a code matches within the window and after last_step, -1 for a replayed code, else NULL; constant time';
+
+CREATE FUNCTION mfa._new_token(prefix text)
+RETURNS text
+LANGUAGE c VOLATILE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'pg_mfa_new_token';
+COMMENT ON FUNCTION mfa._new_token(text) IS 'internal: prefix followed by 256 random bits in base64url';
+
+CREATE FUNCTION mfa._token_digest(token text)
+RETURNS bytea
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'pg_mfa_token_digest';
+COMMENT ON FUNCTION mfa._token_digest(text) IS 'internal: SHA-256 of a token, the only form in which tokens are stored';
+
+CREATE FUNCTION mfa._password_check(password text, hash text)
+RETURNS boolean
+LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL SAFE COST 10000
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'pg_mfa_password_check';
+COMMENT ON FUNCTION mfa._password_check(text, text) IS
+'internal: verify_password, where a NULL hash (no such user, no password) does the same Argon2id work and is false';
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Login: data
+
+-- Realms: the tenancy boundary, with the TOTP policy of their users.
+CREATE TABLE mfa.realms (
+    realm_id            bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    name                text NOT NULL UNIQUE
+                        CONSTRAINT realms_name_check CHECK (name ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$'),
+    issuer              text NOT NULL
+                        CONSTRAINT realms_issuer_check CHECK (length(issuer) BETWEEN 1 AND 256 AND issuer !~ '[[:cntrl:]:]'),
+    totp_enabled        boolean NOT NULL DEFAULT true,
+    totp_algorithm      text NOT NULL DEFAULT 'sha1'
+                        CONSTRAINT realms_totp_algorithm_check CHECK (totp_algorithm IN ('sha1', 'sha256', 'sha512')),
+    totp_digits         integer NOT NULL DEFAULT 6 CONSTRAINT realms_totp_digits_check CHECK (totp_digits BETWEEN 6 AND 8),
+    totp_period         integer NOT NULL DEFAULT 30
+                        CONSTRAINT realms_totp_period_check CHECK (totp_period BETWEEN 1 AND 600),
+    totp_window         integer NOT NULL DEFAULT 1 CONSTRAINT realms_totp_window_check CHECK (totp_window BETWEEN 0 AND 10),
+    mfa_token_lifetime  interval NOT NULL DEFAULT '5 minutes'
+                        CONSTRAINT realms_mfa_token_lifetime_check
+                        CHECK (mfa_token_lifetime > '0'::interval AND mfa_token_lifetime <= '1 hour'::interval),
+    session_lifetime    interval NOT NULL DEFAULT '12 hours'
+                        CONSTRAINT realms_session_lifetime_check
+                        CHECK (session_lifetime > '0'::interval AND session_lifetime <= '1 year'::interval),
+    created_at          timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp()
+);
+COMMENT ON TABLE mfa.realms IS 'tenancy boundary: users, issuer shown in authenticator apps, TOTP and token policy';
+
+-- Users: username unique per realm, compared case-insensitively (usernames are often e-mail addresses).
+CREATE TABLE mfa.users (
+    user_id     bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    realm_id    bigint NOT NULL REFERENCES mfa.realms ON DELETE CASCADE,
+    username    text NOT NULL
+                CONSTRAINT users_username_check CHECK (length(username) BETWEEN 1 AND 256 AND username !~ '[[:cntrl:]:]'),
+    created_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp()
+);
+CREATE UNIQUE INDEX users_realm_username_key ON mfa.users (realm_id, lower(username));
+COMMENT ON TABLE mfa.users IS 'users of a realm; username unique per realm, case-insensitively';
+
+-- Credentials: one password (an Argon2id PHC string) and any number of TOTP devices per user.
+CREATE TABLE mfa.credentials (
+    credential_id   bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    user_id         bigint NOT NULL REFERENCES mfa.users ON DELETE CASCADE,
+    type            text NOT NULL CONSTRAINT credentials_type_check CHECK (type IN ('password', 'totp')),
+    name            text CONSTRAINT credentials_name_check CHECK (length(name) BETWEEN 1 AND 100 AND name !~ '[[:cntrl:]]'),
+    password_hash   text,
+    otp_secret      bytea,
+    algorithm       text CONSTRAINT credentials_algorithm_check CHECK (algorithm IN ('sha1', 'sha256', 'sha512')),
+    digits          integer CONSTRAINT credentials_digits_check CHECK (digits BETWEEN 6 AND 8),
+    period          integer CONSTRAINT credentials_period_check CHECK (period BETWEEN 1 AND 600),
+    state           text CONSTRAINT credentials_state_check CHECK (state IN ('new', 'active')),
+    last_step       bigint CONSTRAINT credentials_last_step_check CHECK (last_step >= 0),
+    created_at      timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    updated_at      timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    verified_at     timestamptz,
+    last_used_at    timestamptz,
+    CONSTRAINT credentials_shape_check CHECK (
+        CASE type
+        WHEN 'password' THEN password_hash IS NOT NULL AND otp_secret IS NULL AND name IS NULL AND algorithm IS NULL
+                             AND digits IS NULL AND period IS NULL AND state IS NULL AND last_step IS NULL
+        WHEN 'totp' THEN password_hash IS NULL AND otp_secret IS NOT NULL AND length(otp_secret) BETWEEN 16 AND 64
+                         AND name IS NOT NULL AND algorithm IS NOT NULL AND digits IS NOT NULL AND period IS NOT NULL
+                         AND state IS NOT NULL AND (state = 'new' OR verified_at IS NOT NULL)
+        END)
+);
+CREATE UNIQUE INDEX credentials_one_password_key ON mfa.credentials (user_id) WHERE type = 'password';
+CREATE INDEX credentials_user_totp_idx ON mfa.credentials (user_id, credential_id) WHERE type = 'totp';
+COMMENT ON TABLE mfa.credentials IS 'passwords (Argon2id PHC strings) and TOTP devices; secret columns readable by nobody';
+
+-- MFA tokens (kli_) and sessions (kss_): only the SHA-256 digest of a token is stored.
+CREATE TABLE mfa.mfa_tokens (
+    mfa_token_id    bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    token_digest    bytea NOT NULL UNIQUE CONSTRAINT mfa_tokens_digest_check CHECK (length(token_digest) = 32),
+    user_id         bigint NOT NULL REFERENCES mfa.users ON DELETE CASCADE,
+    created_at      timestamptz NOT NULL,
+    expires_at      timestamptz NOT NULL,
+    consumed_at     timestamptz,
+    CONSTRAINT mfa_tokens_expiry_check CHECK (expires_at > created_at)
+);
+CREATE INDEX mfa_tokens_user_idx ON mfa.mfa_tokens (user_id);
+COMMENT ON TABLE mfa.mfa_tokens IS 'kli_ tokens: single-use, short-lived proof that the password step succeeded';
+
+CREATE TABLE mfa.sessions (
+    session_id      bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    token_digest    bytea NOT NULL UNIQUE CONSTRAINT sessions_digest_check CHECK (length(token_digest) = 32),
+    user_id         bigint NOT NULL REFERENCES mfa.users ON DELETE CASCADE,
+    mfa_verified    boolean NOT NULL,
+    created_at      timestamptz NOT NULL,
+    expires_at      timestamptz NOT NULL,
+    revoked_at      timestamptz,
+    CONSTRAINT sessions_expiry_check CHECK (expires_at > created_at)
+);
+CREATE INDEX sessions_user_idx ON mfa.sessions (user_id);
+COMMENT ON TABLE mfa.sessions IS 'kss_ sessions; mfa_verified tells whether a second factor was checked';
+
+-- Events: the audit trail. Never a password, code, secret or token; for an unknown username not even the
+-- name (people type passwords into the username field).
+CREATE TABLE mfa.events (
+    event_id        bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    occurred_at     timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    type            text NOT NULL CONSTRAINT events_type_check CHECK (type IN (
+                        'realm_created', 'user_created', 'password_set', 'totp_created', 'totp_verify',
+                        'password_login', 'mfa_login', 'logout', 'credential_deleted')),
+    result          text NOT NULL CONSTRAINT events_result_check CHECK (result IN ('success', 'failure')),
+    reason          text CONSTRAINT events_reason_check CHECK (reason IN (
+                        'unknown_user', 'no_password', 'wrong_password', 'wrong_code', 'replayed_code',
+                        'invalid_token', 'token_used', 'needs_mfa', 'full_login', 'enrolled')),
+    realm_id        bigint NOT NULL REFERENCES mfa.realms ON DELETE CASCADE,
+    user_id         bigint REFERENCES mfa.users ON DELETE SET NULL,
+    credential_id   bigint
+);
+CREATE INDEX events_user_idx ON mfa.events (user_id, occurred_at);
+CREATE INDEX events_realm_time_idx ON mfa.events (realm_id, occurred_at);
+COMMENT ON TABLE mfa.events IS 'audit trail of login attempts and credential changes; holds no secret';
+
+-- The default realm. pg_dump keeps every other realm; the script makes this one on restore.
+INSERT INTO mfa.realms (name, issuer) VALUES ('default', 'default');
+
+SELECT pg_catalog.pg_extension_config_dump('mfa.realms', 'WHERE name <> ''default''');
+SELECT pg_catalog.pg_extension_config_dump('mfa.users', '');
+SELECT pg_catalog.pg_extension_config_dump('mfa.credentials', '');
+SELECT pg_catalog.pg_extension_config_dump('mfa.mfa_tokens', '');
+SELECT pg_catalog.pg_extension_config_dump('mfa.sessions', '');
+SELECT pg_catalog.pg_extension_config_dump('mfa.events', '');
+-- ... and the sequences behind their ids, or a restored database would hand out ids from 1 again. One
+-- call per statement: each call updates the extension's catalog row.
+DO $config$
+DECLARE
+    id record;
+BEGIN
+    FOR id IN SELECT * FROM (VALUES ('mfa.realms', 'realm_id'), ('mfa.users', 'user_id'),
+                                    ('mfa.credentials', 'credential_id'), ('mfa.mfa_tokens', 'mfa_token_id'),
+                                    ('mfa.sessions', 'session_id'), ('mfa.events', 'event_id')) AS t(tab, col)
+    LOOP
+        PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence(id.tab, id.col), '');
+    END LOOP;
+END
+$config$;
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Login: administration
+
+CREATE FUNCTION mfa.create_realm(name text, issuer text DEFAULT NULL, totp_enabled boolean DEFAULT true)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+    v_realm_id bigint;
+BEGIN
+    IF create_realm.name IS NULL OR create_realm.totp_enabled IS NULL THEN
+        RAISE EXCEPTION 'realm name and totp_enabled must not be null' USING ERRCODE = '22004';
+    END IF;
+    IF create_realm.name !~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' THEN
+        RAISE EXCEPTION 'invalid realm name "%"', create_realm.name USING ERRCODE = '22023',
+            DETAIL = 'A realm name is 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit.';
+    END IF;
+    IF create_realm.issuer IS NOT NULL
+       AND (length(create_realm.issuer) NOT BETWEEN 1 AND 256 OR create_realm.issuer ~ '[[:cntrl:]:]') THEN
+        RAISE EXCEPTION 'invalid issuer' USING ERRCODE = '22023',
+            DETAIL = 'An issuer is 1 to 256 characters without control characters or colons (authenticator apps '
+                     'read a colon as the end of the issuer).';
+    END IF;
+    IF EXISTS (SELECT FROM mfa.realms AS r WHERE r.name = create_realm.name) THEN
+        RAISE EXCEPTION 'realm "%" already exists', create_realm.name USING ERRCODE = '23505';
+    END IF;
+    -- A concurrent create_realm of the same name still fails, on the unique index, with 23505.
+    INSERT INTO mfa.realms (name, issuer, totp_enabled)
+    VALUES (create_realm.name, coalesce(create_realm.issuer, create_realm.name), create_realm.totp_enabled)
+    RETURNING realm_id INTO v_realm_id;
+    INSERT INTO mfa.events (type, result, realm_id) VALUES ('realm_created', 'success', v_realm_id);
+    RETURN v_realm_id;
+END
+$function$;
+COMMENT ON FUNCTION mfa.create_realm(text, text, boolean) IS
+'new realm with default policy; the issuer shown in authenticator apps defaults to the realm name';
+
+-- _realm_id: the id of a realm by name; an unknown realm is an error (it is a caller's mistake, not a
+-- failed login).
+CREATE FUNCTION mfa._realm_id(realm text)
+RETURNS bigint
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_realm_id bigint;
+BEGIN
+    IF realm IS NULL THEN
+        RAISE EXCEPTION 'realm must not be null' USING ERRCODE = '22004';
+    END IF;
+    SELECT r.realm_id INTO v_realm_id FROM mfa.realms AS r WHERE r.name = realm;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'realm "%" does not exist', realm USING ERRCODE = '42704';
+    END IF;
+    RETURN v_realm_id;
+END
+$function$;
+COMMENT ON FUNCTION mfa._realm_id(text) IS 'internal: a realm''s id by name; raises 42704 for an unknown realm';
+
+-- _user_realm: the realm of a user; an unknown user id is an error.
+CREATE FUNCTION mfa._user_realm(user_id bigint)
+RETURNS bigint
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+    v_realm_id bigint;
+BEGIN
+    IF _user_realm.user_id IS NULL THEN
+        RAISE EXCEPTION 'user_id must not be null' USING ERRCODE = '22004';
+    END IF;
+    SELECT u.realm_id INTO v_realm_id FROM mfa.users AS u WHERE u.user_id = _user_realm.user_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'user % does not exist', _user_realm.user_id USING ERRCODE = '42704';
+    END IF;
+    RETURN v_realm_id;
+END
+$function$;
+COMMENT ON FUNCTION mfa._user_realm(bigint) IS 'internal: a user''s realm id; raises 42704 for an unknown user';
+
+CREATE FUNCTION mfa.create_user(username text, password text DEFAULT NULL, realm text DEFAULT 'default')
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+    v_realm_id bigint := mfa._realm_id(create_user.realm);
+    v_user_id bigint;
+    v_hash text;
+BEGIN
+    IF create_user.username IS NULL THEN
+        RAISE EXCEPTION 'username must not be null' USING ERRCODE = '22004';
+    END IF;
+    IF length(create_user.username) NOT BETWEEN 1 AND 256 OR create_user.username ~ '[[:cntrl:]:]' THEN
+        RAISE EXCEPTION 'invalid username' USING ERRCODE = '22023',
+            DETAIL = 'A username is 1 to 256 characters without control characters or colons (authenticator '
+                     'apps read a colon in an account name as the end of the issuer).';
+    END IF;
+    -- Hash first: a password that is refused (empty, over 1024 bytes) leaves no user behind.
+    IF create_user.password IS NOT NULL THEN
+        v_hash := mfa.hash_password(create_user.password);
+    END IF;
+    IF EXISTS (SELECT FROM mfa.users AS u
+               WHERE u.realm_id = v_realm_id AND lower(u.username) = lower(create_user.username)) THEN
+        RAISE EXCEPTION 'user "%" already exists in realm "%"', create_user.username, create_user.realm
+            USING ERRCODE = '23505';
+    END IF;
+    -- A concurrent create_user of the same name still fails, on the unique index, with 23505.
+    INSERT INTO mfa.users (realm_id, username) VALUES (v_realm_id, create_user.username)
+    RETURNING user_id INTO v_user_id;
+    IF v_hash IS NOT NULL THEN
+        INSERT INTO mfa.credentials (user_id, type, password_hash) VALUES (v_user_id, 'password', v_hash);
+    END IF;
+    INSERT INTO mfa.events (type, result, realm_id, user_id) VALUES ('user_created', 'success', v_realm_id, v_user_id);
+    RETURN v_user_id;
+END
+$function$;
+COMMENT ON FUNCTION mfa.create_user(text, text, text) IS
+'new user in a realm, with an Argon2id-hashed password unless it is NULL; returns the user id';
+
+CREATE FUNCTION mfa.set_password(user_id bigint, password text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+    v_realm_id bigint := mfa._user_realm(set_password.user_id);
+    v_now timestamptz := mfa._now();
+    v_credential_id bigint;
+BEGIN
+    IF set_password.password IS NULL THEN
+        RAISE EXCEPTION 'password must not be null' USING ERRCODE = '22004';
+    END IF;
+    INSERT INTO mfa.credentials AS c (user_id, type, password_hash, created_at, updated_at)
+    VALUES (set_password.user_id, 'password', mfa.hash_password(set_password.password), v_now, v_now)
+    ON CONFLICT (user_id) WHERE type = 'password'
+    DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at
+    RETURNING c.credential_id INTO v_credential_id;
+    INSERT INTO mfa.events (type, result, realm_id, user_id, credential_id)
+    VALUES ('password_set', 'success', v_realm_id, set_password.user_id, v_credential_id);
+END
+$function$;
+COMMENT ON FUNCTION mfa.set_password(bigint, text) IS 'set or replace a user''s password (Argon2id)';
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Login: TOTP enrollment
+
+CREATE FUNCTION mfa.totp_create_credential(user_id bigint, name text DEFAULT 'Authenticator')
+RETURNS TABLE (credential_id bigint, state text, otp_secret text, provisioning_uri text, provisioning_svg text)
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+    v_realm mfa.realms;
+    v_username text;
+    v_secret bytea;
+    v_base32 text;
+    v_uri text;
+    v_credential_id bigint;
+    v_now timestamptz := mfa._now();
+BEGIN
+    IF totp_create_credential.user_id IS NULL OR totp_create_credential.name IS NULL THEN
+        RAISE EXCEPTION 'user_id and name must not be null' USING ERRCODE = '22004';
+    END IF;
+    IF length(totp_create_credential.name) NOT BETWEEN 1 AND 100 OR totp_create_credential.name ~ '[[:cntrl:]]' THEN
+        RAISE EXCEPTION 'invalid credential name' USING ERRCODE = '22023',
+            DETAIL = 'A credential name is 1 to 100 characters without control characters.';
+    END IF;
+    SELECT u.username INTO v_username FROM mfa.users AS u WHERE u.user_id = totp_create_credential.user_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'user % does not exist', totp_create_credential.user_id USING ERRCODE = '42704';
+    END IF;
+    SELECT r.* INTO v_realm FROM mfa.users AS u JOIN mfa.realms AS r ON r.realm_id = u.realm_id
+    WHERE u.user_id = totp_create_credential.user_id;
+    IF NOT v_realm.totp_enabled THEN
+        RAISE EXCEPTION 'TOTP is not enabled in realm "%"', v_realm.name USING ERRCODE = '55000',
+            HINT = 'An administrator enables it with UPDATE mfa.realms SET totp_enabled = true.';
+    END IF;
+    v_base32 := mfa.generate_secret(20);
+    v_secret := mfa.base32_decode(v_base32);
+    v_uri := mfa.otpauth_uri(v_base32, v_username, v_realm.issuer, v_realm.totp_digits, v_realm.totp_period,
+                             v_realm.totp_algorithm);
+    INSERT INTO mfa.credentials AS c (user_id, type, name, otp_secret, algorithm, digits, period, state,
+                                      created_at, updated_at)
+    VALUES (totp_create_credential.user_id, 'totp', totp_create_credential.name, v_secret, v_realm.totp_algorithm,
+            v_realm.totp_digits, v_realm.totp_period, 'new', v_now, v_now)
+    RETURNING c.credential_id INTO v_credential_id;
+    INSERT INTO mfa.events (type, result, realm_id, user_id, credential_id)
+    VALUES ('totp_created', 'success', v_realm.realm_id, totp_create_credential.user_id, v_credential_id);
+    RETURN QUERY SELECT v_credential_id, 'new'::text, v_base32, v_uri, mfa.qr_svg(v_uri);
+END
+$function$;
+COMMENT ON FUNCTION mfa.totp_create_credential(bigint, text) IS
+'new TOTP device (state new) with a fresh 160-bit secret; returns, once, the secret, its otpauth URI and a QR code (SVG)';
+
+CREATE FUNCTION mfa.totp_verify(credential_id bigint, code text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+    v_cred record;
+    v_now timestamptz := mfa._now();
+    v_step bigint;
+BEGIN
+    IF totp_verify.credential_id IS NULL OR totp_verify.code IS NULL THEN
+        RAISE EXCEPTION 'credential_id and code must not be null' USING ERRCODE = '22004';
+    END IF;
+    SELECT c.type, c.user_id, c.otp_secret, c.algorithm, c.digits, c.period, c.state, c.last_step,
+           u.realm_id, r.totp_window
+    INTO v_cred
+    FROM mfa.credentials AS c
+    JOIN mfa.users AS u ON u.user_id = c.user_id
+    JOIN mfa.realms AS r ON r.realm_id = u.realm_id
+    WHERE c.credential_id = totp_verify.credential_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'credential % does not exist', totp_verify.credential_id USING ERRCODE = '42704';
+    END IF;
+    IF v_cred.type <> 'totp' THEN
+        RAISE EXCEPTION 'credential % is not a TOTP credential', totp_verify.credential_id USING ERRCODE = '42809';
+    END IF;
+    v_step := mfa._totp_match(v_cred.otp_secret, totp_verify.code, v_now, v_cred.totp_window, v_cred.digits,
+                              v_cred.period, v_cred.algorithm, v_cred.last_step);
+    IF v_step >= 0 THEN
+        -- Consuming the step is one conditional UPDATE: of two concurrent calls with the same code, the
+        -- second finds the step taken (after the first commits) and fails.
+        UPDATE mfa.credentials AS c
+        SET last_step = v_step, state = 'active', verified_at = coalesce(c.verified_at, v_now),
+            last_used_at = v_now, updated_at = v_now
+        WHERE c.credential_id = totp_verify.credential_id AND (c.last_step IS NULL OR c.last_step < v_step);
+        IF FOUND THEN
+            INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
+            VALUES ('totp_verify', 'success', CASE WHEN v_cred.state = 'new' THEN 'enrolled' END, v_cred.realm_id,
+                    v_cred.user_id, totp_verify.credential_id);
+            RETURN true;
+        END IF;
+    END IF;
+    INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
+    VALUES ('totp_verify', 'failure', CASE WHEN v_step IS NULL THEN 'wrong_code' ELSE 'replayed_code' END,
+            v_cred.realm_id, v_cred.user_id, totp_verify.credential_id);
+    RETURN false;
+END
+$function$;
+COMMENT ON FUNCTION mfa.totp_verify(bigint, text) IS
+'whether the code is valid now and unused for this TOTP device; the first success activates a new device';
+
+CREATE FUNCTION mfa.delete_credential(credential_id bigint)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+    v_user_id bigint;
+    v_realm_id bigint;
+BEGIN
+    IF delete_credential.credential_id IS NULL THEN
+        RAISE EXCEPTION 'credential_id must not be null' USING ERRCODE = '22004';
+    END IF;
+    DELETE FROM mfa.credentials AS c WHERE c.credential_id = delete_credential.credential_id
+    RETURNING c.user_id INTO v_user_id;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    SELECT u.realm_id INTO v_realm_id FROM mfa.users AS u WHERE u.user_id = v_user_id;
+    INSERT INTO mfa.events (type, result, realm_id, user_id, credential_id)
+    VALUES ('credential_deleted', 'success', v_realm_id, v_user_id, delete_credential.credential_id);
+    RETURN true;
+END
+$function$;
+COMMENT ON FUNCTION mfa.delete_credential(bigint) IS 'delete a password or TOTP credential; false if there was none';
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Login: the two steps and sessions
+
+-- _start_session: a new kss_ session for a user who has passed every required step.
+CREATE FUNCTION mfa._start_session(user_id bigint, lifetime interval, mfa_verified boolean, now timestamptz,
+                                   OUT token text, OUT expires_at timestamptz)
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+BEGIN
+    token := mfa._new_token('kss_');
+    expires_at := _start_session.now + _start_session.lifetime;
+    INSERT INTO mfa.sessions (token_digest, user_id, mfa_verified, created_at, expires_at)
+    VALUES (mfa._token_digest(token), _start_session.user_id, _start_session.mfa_verified, _start_session.now,
+            expires_at);
+END
+$function$;
+COMMENT ON FUNCTION mfa._start_session(bigint, interval, boolean, timestamptz) IS
+'internal: a new kss_ session token (stored as its digest) and its expiry';
+
+CREATE FUNCTION mfa.authenticate_password(username text, password text, realm text DEFAULT 'default')
+RETURNS TABLE (result text, user_id bigint, token text, expires_at timestamptz)
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+    v_realm mfa.realms;
+    v_now timestamptz;
+    v_user_id bigint;
+    v_credential_id bigint;
+    v_hash text;
+    v_token text;
+    v_expires timestamptz;
+BEGIN
+    IF authenticate_password.username IS NULL OR authenticate_password.password IS NULL
+       OR authenticate_password.realm IS NULL THEN
+        RAISE EXCEPTION 'username, password and realm must not be null' USING ERRCODE = '22004';
+    END IF;
+    SELECT r.* INTO v_realm FROM mfa.realms AS r WHERE r.name = authenticate_password.realm;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'realm "%" does not exist', authenticate_password.realm USING ERRCODE = '42704';
+    END IF;
+    SELECT u.user_id, c.credential_id, c.password_hash INTO v_user_id, v_credential_id, v_hash
+    FROM mfa.users AS u
+    LEFT JOIN mfa.credentials AS c ON c.user_id = u.user_id AND c.type = 'password'
+    WHERE u.realm_id = v_realm.realm_id AND lower(u.username) = lower(authenticate_password.username);
+
+    -- Unknown user, no password and wrong password do the same Argon2id work and give the same row.
+    IF NOT mfa._password_check(authenticate_password.password, v_hash) THEN
+        INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
+        VALUES ('password_login', 'failure',
+                CASE WHEN v_user_id IS NULL THEN 'unknown_user' WHEN v_hash IS NULL THEN 'no_password'
+                     ELSE 'wrong_password' END,
+                v_realm.realm_id, v_user_id, v_credential_id);
+        RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
+        RETURN;
+    END IF;
+    v_now := mfa._now();  -- after the hash: token lifetimes start when the password step is done
+
+    -- A hash weaker than the current settings is replaced while the password is at hand.
+    IF mfa.password_needs_rehash(v_hash) THEN
+        UPDATE mfa.credentials AS c
+        SET password_hash = mfa.hash_password(authenticate_password.password), updated_at = v_now
+        WHERE c.credential_id = v_credential_id;
+    END IF;
+
+    IF EXISTS (SELECT FROM mfa.credentials AS c
+               WHERE c.user_id = v_user_id AND c.type = 'totp' AND c.state = 'active') THEN
+        v_token := mfa._new_token('kli_');
+        v_expires := v_now + v_realm.mfa_token_lifetime;
+        INSERT INTO mfa.mfa_tokens (token_digest, user_id, created_at, expires_at)
+        VALUES (mfa._token_digest(v_token), v_user_id, v_now, v_expires);
+        INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
+        VALUES ('password_login', 'success', 'needs_mfa', v_realm.realm_id, v_user_id, v_credential_id);
+        RETURN QUERY SELECT 'needs_mfa'::text, v_user_id, v_token, v_expires;
+        RETURN;
+    END IF;
+
+    SELECT s.token, s.expires_at INTO v_token, v_expires
+    FROM mfa._start_session(v_user_id, v_realm.session_lifetime, false, v_now) AS s;
+    INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
+    VALUES ('password_login', 'success', 'full_login', v_realm.realm_id, v_user_id, v_credential_id);
+    RETURN QUERY SELECT 'full_login'::text, v_user_id, v_token, v_expires;
+END
+$function$;
+COMMENT ON FUNCTION mfa.authenticate_password(text, text, text) IS
+'first step: full_login with a kss_ session token, needs_mfa with a single-use kli_ token, or failed';
+
+-- complete_mfa's IN parameter `token` has the name of an output column, which PL/pgSQL cannot compile;
+-- the public function is a SQL wrapper around this one.
+CREATE FUNCTION mfa._complete_mfa(kli_token text, code text)
+RETURNS TABLE (result text, user_id bigint, token text, expires_at timestamptz)
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+    v_now timestamptz := mfa._now();
+    v_mfa_token_id bigint;
+    v_user_id bigint;
+    v_live boolean;
+    v_realm mfa.realms;
+    v_cred record;
+    v_step bigint;
+    v_matched bigint;
+    v_replayed boolean := false;
+    v_token text;
+    v_expires timestamptz;
+BEGIN
+    IF _complete_mfa.kli_token IS NULL OR _complete_mfa.code IS NULL THEN
+        RAISE EXCEPTION 'token and code must not be null' USING ERRCODE = '22004';
+    END IF;
+    SELECT t.mfa_token_id, t.user_id, t.consumed_at IS NULL AND t.expires_at > v_now
+    INTO v_mfa_token_id, v_user_id, v_live
+    FROM mfa.mfa_tokens AS t
+    WHERE t.token_digest = mfa._token_digest(_complete_mfa.kli_token);
+    IF NOT FOUND THEN
+        -- Not a kli_ token we issued: nobody to attribute the attempt to, so no event.
+        RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
+        RETURN;
+    END IF;
+    SELECT r.* INTO v_realm FROM mfa.users AS u JOIN mfa.realms AS r ON r.realm_id = u.realm_id
+    WHERE u.user_id = v_user_id;
+    IF NOT v_live THEN
+        -- Used or expired: the attempt names a user, so it goes into the audit trail.
+        INSERT INTO mfa.events (type, result, reason, realm_id, user_id)
+        VALUES ('mfa_login', 'failure', 'invalid_token', v_realm.realm_id, v_user_id);
+        RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
+        RETURN;
+    END IF;
+
+    -- The code may come from any of the user's active devices. Consuming its time step is a conditional
+    -- UPDATE on the credential, before the token: two calls racing with one code cannot both pass it.
+    FOR v_cred IN
+        SELECT c.credential_id, c.otp_secret, c.algorithm, c.digits, c.period, c.last_step
+        FROM mfa.credentials AS c
+        WHERE c.user_id = v_user_id AND c.type = 'totp' AND c.state = 'active'
+        ORDER BY c.credential_id
+    LOOP
+        v_step := mfa._totp_match(v_cred.otp_secret, _complete_mfa.code, v_now, v_realm.totp_window, v_cred.digits,
+                                  v_cred.period, v_cred.algorithm, v_cred.last_step);
+        IF v_step = -1 THEN
+            v_replayed := true;
+        END IF;
+        CONTINUE WHEN v_step IS NULL OR v_step < 0;
+        UPDATE mfa.credentials AS c SET last_step = v_step, last_used_at = v_now
+        WHERE c.credential_id = v_cred.credential_id AND (c.last_step IS NULL OR c.last_step < v_step);
+        IF FOUND THEN
+            v_matched := v_cred.credential_id;
+            EXIT;
+        END IF;
+        v_replayed := true;
+    END LOOP;
+    IF v_matched IS NULL THEN
+        INSERT INTO mfa.events (type, result, reason, realm_id, user_id)
+        VALUES ('mfa_login', 'failure', CASE WHEN v_replayed THEN 'replayed_code' ELSE 'wrong_code' END,
+                v_realm.realm_id, v_user_id);
+        RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
+        RETURN;
+    END IF;
+
+    -- The kli_ token is single-use: of two calls racing with it, the second finds it consumed.
+    UPDATE mfa.mfa_tokens AS t SET consumed_at = v_now
+    WHERE t.mfa_token_id = v_mfa_token_id AND t.consumed_at IS NULL;
+    IF NOT FOUND THEN
+        INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
+        VALUES ('mfa_login', 'failure', 'token_used', v_realm.realm_id, v_user_id, v_matched);
+        RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
+        RETURN;
+    END IF;
+
+    SELECT s.token, s.expires_at INTO v_token, v_expires
+    FROM mfa._start_session(v_user_id, v_realm.session_lifetime, true, v_now) AS s;
+    INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
+    VALUES ('mfa_login', 'success', 'full_login', v_realm.realm_id, v_user_id, v_matched);
+    RETURN QUERY SELECT 'full_login'::text, v_user_id, v_token, v_expires;
+END
+$function$;
+COMMENT ON FUNCTION mfa._complete_mfa(text, text) IS 'internal: the body of mfa.complete_mfa';
+
+CREATE FUNCTION mfa.complete_mfa(token text, code text)
+RETURNS TABLE (result text, user_id bigint, token text, expires_at timestamptz)
+LANGUAGE sql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT * FROM mfa._complete_mfa($1, $2);
+$function$;
+COMMENT ON FUNCTION mfa.complete_mfa(text, text) IS
+'second step: full_login with a kss_ session token when the kli_ token is live and the code is valid, else failed';
+
+CREATE FUNCTION mfa.validate_session(token text)
+RETURNS TABLE (user_id bigint, realm text, expires_at timestamptz)
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+BEGIN
+    IF validate_session.token IS NULL THEN
+        RAISE EXCEPTION 'token must not be null' USING ERRCODE = '22004';
+    END IF;
+    RETURN QUERY
+    SELECT s.user_id, r.name, s.expires_at
+    FROM mfa.sessions AS s
+    JOIN mfa.users AS u ON u.user_id = s.user_id
+    JOIN mfa.realms AS r ON r.realm_id = u.realm_id
+    WHERE s.token_digest = mfa._token_digest(validate_session.token)
+      AND s.revoked_at IS NULL AND s.expires_at > mfa._now();
+END
+$function$;
+COMMENT ON FUNCTION mfa.validate_session(text) IS 'one row (user, realm, expiry) for a live kss_ session token, none otherwise';
+
+CREATE FUNCTION mfa.logout(token text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+    v_now timestamptz := mfa._now();
+    v_user_id bigint;
+BEGIN
+    IF logout.token IS NULL THEN
+        RAISE EXCEPTION 'token must not be null' USING ERRCODE = '22004';
+    END IF;
+    UPDATE mfa.sessions AS s SET revoked_at = v_now
+    WHERE s.token_digest = mfa._token_digest(logout.token) AND s.revoked_at IS NULL AND s.expires_at > v_now
+    RETURNING s.user_id INTO v_user_id;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    INSERT INTO mfa.events (type, result, realm_id, user_id)
+    SELECT 'logout', 'success', u.realm_id, u.user_id FROM mfa.users AS u WHERE u.user_id = v_user_id;
+    RETURN true;
+END
+$function$;
+COMMENT ON FUNCTION mfa.logout(text) IS 'revoke a kss_ session; false if it was not live';
+
+CREATE FUNCTION mfa.purge_expired(older_than interval DEFAULT '1 day')
+RETURNS TABLE (mfa_tokens bigint, sessions bigint)
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+    v_cutoff timestamptz;
+    v_tokens bigint;
+    v_sessions bigint;
+BEGIN
+    IF purge_expired.older_than IS NULL THEN
+        RAISE EXCEPTION 'older_than must not be null' USING ERRCODE = '22004';
+    END IF;
+    IF purge_expired.older_than < '0'::interval THEN
+        RAISE EXCEPTION 'older_than must be a non-negative interval' USING ERRCODE = '22023';
+    END IF;
+    v_cutoff := mfa._now() - purge_expired.older_than;
+    DELETE FROM mfa.mfa_tokens AS t WHERE t.expires_at < v_cutoff OR t.consumed_at < v_cutoff;
+    GET DIAGNOSTICS v_tokens = ROW_COUNT;
+    DELETE FROM mfa.sessions AS s WHERE s.expires_at < v_cutoff OR s.revoked_at < v_cutoff;
+    GET DIAGNOSTICS v_sessions = ROW_COUNT;
+    RETURN QUERY SELECT v_tokens, v_sessions;
+END
+$function$;
+COMMENT ON FUNCTION mfa.purge_expired(interval) IS
+'delete kli_ tokens and sessions that expired, were used or were revoked longer ago than older_than (run it from cron)';
+
+-- ---------------------------------------------------------------------------------------------------------
 -- Privileges: PUBLIC gets nothing.
+
+-- Start from nothing: default privileges of the installing role (ALTER DEFAULT PRIVILEGES) apply inside
+-- CREATE EXTENSION too, and could have granted anybody CREATE on the schema or EXECUTE on the functions.
+DO $acl$
+DECLARE
+    target record;
+BEGIN
+    FOR target IN
+        SELECT 'SCHEMA' AS kind, pg_catalog.quote_ident(n.nspname) AS name, a.grantee
+        FROM pg_catalog.pg_namespace AS n, pg_catalog.aclexplode(n.nspacl) AS a
+        WHERE n.nspname OPERATOR(pg_catalog.=) 'mfa' AND a.grantee OPERATOR(pg_catalog.<>) n.nspowner
+        UNION
+        SELECT 'FUNCTION', p.oid::pg_catalog.regprocedure::pg_catalog.text, a.grantee
+        FROM pg_catalog.pg_proc AS p, pg_catalog.aclexplode(p.proacl) AS a
+        WHERE p.pronamespace OPERATOR(pg_catalog.=) 'mfa'::pg_catalog.regnamespace
+          AND a.grantee OPERATOR(pg_catalog.<>) p.proowner
+        UNION
+        SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.oid::pg_catalog.regclass::pg_catalog.text,
+               a.grantee
+        FROM pg_catalog.pg_class AS c, pg_catalog.aclexplode(c.relacl) AS a
+        WHERE c.relnamespace OPERATOR(pg_catalog.=) 'mfa'::pg_catalog.regnamespace
+          AND a.grantee OPERATOR(pg_catalog.<>) c.relowner
+    LOOP
+        EXECUTE pg_catalog.format('REVOKE ALL ON %s %s FROM %s', target.kind, target.name,
+            CASE WHEN target.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+                 ELSE target.grantee::pg_catalog.regrole::pg_catalog.text END);  -- regrole output is quoted
+    END LOOP;
+END
+$acl$;
+GRANT USAGE ON SCHEMA mfa TO mfa_client;
 
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA mfa FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
@@ -149,5 +914,30 @@ GRANT EXECUTE ON FUNCTION
     mfa.verify_password(text, text),
     mfa.password_needs_rehash(text),
     mfa.qr_svg(text),
-    mfa.qr_text(text, boolean)
+    mfa.qr_text(text, boolean),
+    mfa.create_user(text, text, text),
+    mfa.set_password(bigint, text),
+    mfa.totp_create_credential(bigint, text),
+    mfa.totp_verify(bigint, text),
+    mfa.delete_credential(bigint),
+    mfa.authenticate_password(text, text, text),
+    mfa.complete_mfa(text, text),
+    mfa.validate_session(text),
+    mfa.logout(text)
 TO mfa_client;
+GRANT EXECUTE ON FUNCTION
+    mfa.create_realm(text, text, boolean),
+    mfa.purge_expired(interval)
+TO mfa_admin;
+
+-- Tables: nobody but the owner writes them; mfa_admin reads everything but secrets and token digests and
+-- may change realm policy (the CHECK constraints keep it sane).
+REVOKE ALL ON ALL TABLES IN SCHEMA mfa FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA mfa FROM PUBLIC;
+GRANT SELECT ON mfa.realms, mfa.users, mfa.events TO mfa_admin;
+GRANT UPDATE (issuer, totp_enabled, totp_algorithm, totp_digits, totp_period, totp_window, mfa_token_lifetime,
+              session_lifetime) ON mfa.realms TO mfa_admin;
+GRANT SELECT (credential_id, user_id, type, name, algorithm, digits, period, state, last_step, created_at,
+              updated_at, verified_at, last_used_at) ON mfa.credentials TO mfa_admin;
+GRANT SELECT (mfa_token_id, user_id, created_at, expires_at, consumed_at) ON mfa.mfa_tokens TO mfa_admin;
+GRANT SELECT (session_id, user_id, mfa_verified, created_at, expires_at, revoked_at) ON mfa.sessions TO mfa_admin;

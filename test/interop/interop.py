@@ -394,9 +394,9 @@ def check_pyotp(report, secrets):
         # secret index, account, issuer (None: no issuer), digits, period, algorithm
         (0, "alice+test@example.com", "Zürich Bank AG", 6, 30, "SHA1"),
         (1, "alice+test@example.com", "Zürich & Co", 8, 60, "SHA256"),
-        (4, "Jörg Müller", "ACME: Corp", 8, 30, "SHA512"),
+        (4, "Jörg Müller", "ACME Corp.", 8, 30, "SHA512"),
         (3, "bob@example.com", None, 7, 45, "SHA256"),
-        (2, "ops:root", "a/b?c#d%e+f=g;h ü ✓", 6, 30, "SHA512"),
+        (2, "ops/root", "a/b?c#d%e+f=g;h ü ✓", 6, 30, "SHA512"),
         (0, "carol", "Example", 6, 30, "SHA1"),
     ]
     for n, (si, account, issuer, digits, period, algorithm) in enumerate(cases, 1):
@@ -463,6 +463,18 @@ def check_pyotp(report, secrets):
                                "period => :'period'::integer, algorithm => :'alg');",
                                secret=secret, digits=digits, period=period, alg=algorithm))
         report.equal(expected, actual, f"pyotp .now() = mfa.totp_code at the wall clock for {what}")
+
+    # The label separates issuer and account with a colon (literal or %3A: pyotp, like the Key URI format,
+    # takes either), so a colon in either field is refused rather than encoded: otherwise an account
+    # "Evil Bank:alice" would be shown by the app as account "alice" of issuer "Evil Bank".
+    for account, issuer in (("Evil Bank:alice", "ACME"), ("alice", "ACME: Corp")):
+        out = psql_value("SELECT set_config('x.account', :'account', false), set_config('x.issuer', :'issuer', false); "
+                         "DO $$ BEGIN PERFORM mfa.otpauth_uri(mfa.generate_secret(), current_setting('x.account'), "
+                         "current_setting('x.issuer')); PERFORM set_config('x.sqlstate', 'accepted', false); "
+                         "EXCEPTION WHEN OTHERS THEN PERFORM set_config('x.sqlstate', SQLSTATE, false); END $$; "
+                         "SELECT current_setting('x.sqlstate');", account=account, issuer=issuer)
+        report.equal("22023", out.split("\n")[-1],
+                     f"a colon in the {'account' if ':' in account else 'issuer'} is refused ({account!r}, {issuer!r})")
 
     # A secret given in lower case with spaces comes out canonical in the URI (Python's base64 decides).
     raw = secrets[0][0].lower()

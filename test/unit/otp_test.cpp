@@ -624,3 +624,30 @@ TEST_F(TotpWindowTest, SharedCodeChoosesTheEarliestFreshStep) {
 
 }  // namespace
 }  // namespace pg_mfa::core
+
+namespace pg_mfa::core {
+namespace {
+
+// A code whose step was already accepted is no match, and is reported as a replay (for the audit trail);
+// a code that matches nothing is not.
+TEST(TotpCheckWindowTest, ReportsReplaysSeparately) {
+    const std::string_view key = "12345678901234567890";
+    OtpParams params;
+    const std::int64_t now = 1111111109;  // step 37037036
+    OtpCode code;
+    ASSERT_EQ(TotpCode(ByteView(key), now, params, &code), Status::kOk);
+    WindowMatch match;
+    ASSERT_EQ(TotpCheckWindow(ByteView(key), code.view(), params, now, 1, true, 37037036, &match), Status::kOk);
+    EXPECT_FALSE(match.matched);
+    EXPECT_TRUE(match.replayed);
+    ASSERT_EQ(TotpCheckWindow(ByteView(key), code.view(), params, now, 1, true, 37037035, &match), Status::kOk);
+    EXPECT_TRUE(match.matched);
+    EXPECT_FALSE(match.replayed);
+    EXPECT_EQ(match.step, 37037036u);
+    ASSERT_EQ(TotpCheckWindow(ByteView(key), "000000", params, now, 1, true, 37037036, &match), Status::kOk);
+    EXPECT_FALSE(match.matched);
+    EXPECT_FALSE(match.replayed);
+}
+
+}  // namespace
+}  // namespace pg_mfa::core

@@ -166,8 +166,7 @@ TEST(TotpUriTest, InjectionAttemptsStayInsideTheirFields) {
         "a&secret=AAAA",
         "a?secret=AAAA",
         "x?y#z",
-        "a:b",
-        "a::b:",
+        "%3A",  // an encoded colon is just text: it is encoded again ("%253A")
         "%41",
         "%",
         "%%2",
@@ -217,6 +216,18 @@ TEST(TotpUriTest, InjectionAttemptsStayInsideTheirFields) {
         EXPECT_EQ(query.count("secret"), 1u);
         EXPECT_EQ(query.count("issuer"), 0u);
         EXPECT_EQ(parsed.query.size(), 4u);
+    }
+}
+
+// The Key URI format separates issuer and account with a colon (literal or %3A), so a colon in either
+// would let an account name choose the issuer an app shows ("Evil Bank:alice"): both are refused.
+TEST(TotpUriTest, ColonsAreRefusedInAccountAndIssuer) {
+    for (std::string_view field : {":", "a:b", "Evil Bank:alice", "a::b:", "trailing:"}) {
+        SecretString uri;
+        EXPECT_EQ(TotpUri(ByteView(kKey), field, "ACME", OtpParams{}, &uri), Status::kUriFieldColon) << field;
+        EXPECT_TRUE(uri.view().empty());
+        EXPECT_EQ(TotpUri(ByteView(kKey), "alice", field, OtpParams{}, &uri), Status::kUriFieldColon) << field;
+        EXPECT_TRUE(uri.view().empty());
     }
 }
 

@@ -515,10 +515,11 @@ TEST(ParsePhcHashTest, ParamsOutOfRange) {
     }
     // The limits themselves are in range; memory times iterations is limited too.
     PhcHash hash;
-    EXPECT_EQ(ParsePhcHash("$argon2id$v=19$m=1048576,t=4,p=16" + salt, &hash), Status::kOk);
-    EXPECT_EQ(ParsePhcHash("$argon2id$v=19$m=65536,t=64,p=16" + salt, &hash), Status::kOk);
-    EXPECT_EQ(ParsePhcHash("$argon2id$v=19$m=1048576,t=5,p=16" + salt, &hash), Status::kHashParamsOutOfRange);
-    EXPECT_EQ(ParsePhcHash("$argon2id$v=19$m=65537,t=64,p=16" + salt, &hash), Status::kHashParamsOutOfRange);
+    EXPECT_EQ(ParsePhcHash("$argon2id$v=19$m=262144,t=8,p=16" + salt, &hash), Status::kOk);
+    EXPECT_EQ(ParsePhcHash("$argon2id$v=19$m=32768,t=64,p=16" + salt, &hash), Status::kOk);
+    EXPECT_EQ(ParsePhcHash("$argon2id$v=19$m=262145,t=1,p=1" + salt, &hash), Status::kHashParamsOutOfRange);
+    EXPECT_EQ(ParsePhcHash("$argon2id$v=19$m=262144,t=9,p=16" + salt, &hash), Status::kHashParamsOutOfRange);
+    EXPECT_EQ(ParsePhcHash("$argon2id$v=19$m=32769,t=64,p=16" + salt, &hash), Status::kHashParamsOutOfRange);
     EXPECT_EQ(ParsePhcHash("$argon2id$v=19$m=8,t=1,p=1" + salt, &hash), Status::kOk);
 }
 

@@ -1,0 +1,96 @@
+-- login_sessions: kss_ sessions (mfa.validate_session, mfa.logout) and clean-up (mfa.purge_expired), on the
+-- fixed test clock.
+CREATE EXTENSION pg_mfa;
+
+\i sql/include/sqlstate_of.sql
+
+-- T = 2000000000.
+SET pg_mfa.clock_override = 2000000000;
+
+SELECT mfa.create_realm('acme') AS acme_realm \gset
+SELECT mfa.create_user('alice@example.com', 'alice pw') AS alice \gset
+SELECT mfa.create_user('carol@example.com', 'carol pw', 'acme') AS carol \gset
+
+SELECT token AS s1 FROM mfa.authenticate_password('alice@example.com', 'alice pw') \gset
+SELECT token AS s2 FROM mfa.authenticate_password('alice@example.com', 'alice pw') \gset
+
+-- A live session: one row with user, realm and expiry (12 hours after the login).
+SELECT v.user_id = :alice AS alice, v.realm, v.expires_at = to_timestamp(2000000000) + interval '12 hours' AS expiry
+FROM mfa.validate_session(:'s1') AS v;
+-- Anything else: no row, never an error.
+SELECT v.label, (SELECT count(*) FROM mfa.validate_session(v.token)) AS rows
+FROM (VALUES (1, 'changed token', :'s1' || 'x'), (2, 'upper-cased token', upper(:'s1')),
+             (3, 'prefix only', 'kss_'), (4, 'empty', ''), (5, 'random text', 'not a token'),
+             (6, 'kli_ prefix', 'kli_' || substr(:'s1', 5))) AS v(n, label, token)
+ORDER BY v.n;
+
+-- logout revokes one session: true once, then false; the other session is untouched.
+SELECT mfa.logout(:'s1') AS logout;
+SELECT count(*) AS s1_rows FROM mfa.validate_session(:'s1');
+SELECT mfa.logout(:'s1') AS logout_again;
+SELECT count(*) AS s2_rows FROM mfa.validate_session(:'s2');
+SELECT revoked_at = to_timestamp(2000000000) AS revoked_now, count(*) AS sessions
+FROM mfa.sessions GROUP BY 1 ORDER BY 1;
+SELECT mfa.logout('kss_not-a-session') AS logout_unknown, mfa.logout('') AS logout_empty;
+
+-- Expiry: live one second before the end, gone at the end; an expired session cannot be logged out.
+SET pg_mfa.clock_override = 2000043199;
+SELECT count(*) AS s2_rows_before_expiry FROM mfa.validate_session(:'s2');
+SET pg_mfa.clock_override = 2000043200;
+SELECT count(*) AS s2_rows_at_expiry FROM mfa.validate_session(:'s2');
+SELECT mfa.logout(:'s2') AS logout_expired;
+-- Back in time (the clock is the test's): the session is live again, so expiry is a comparison with the
+-- clock, not a flag.
+SET pg_mfa.clock_override = 2000000001;
+SELECT count(*) AS s2_rows_earlier FROM mfa.validate_session(:'s2');
+
+-- The session lifetime is the realm's policy; validate_session names the realm.
+UPDATE mfa.realms SET session_lifetime = '1 hour' WHERE name = 'acme';
+SELECT token AS s3, expires_at - to_timestamp(2000000001) AS lifetime
+FROM mfa.authenticate_password('carol@example.com', 'carol pw', 'acme') \gset
+SELECT :'lifetime' AS lifetime;
+SELECT v.user_id = :carol AS carol, v.realm, v.expires_at - to_timestamp(2000000001) AS expires_in
+FROM mfa.validate_session(:'s3') AS v;
+-- Sessions end with their user.
+DELETE FROM mfa.users WHERE user_id = :carol;
+SELECT count(*) AS s3_rows_after_user_deleted FROM mfa.validate_session(:'s3');
+SELECT mfa.logout(:'s3') AS logout_deleted_user;
+
+-- Only successful logouts are audited; no event holds a token.
+SELECT e.type, e.result, e.user_id = :alice AS alice, count(*) AS events
+FROM mfa.events AS e WHERE e.type = 'logout' GROUP BY 1, 2, 3;
+SELECT count(*) FILTER (WHERE e::text LIKE '%kss\_%') AS events_with_token FROM mfa.events AS e;
+
+-- purge_expired (older_than, default 1 day): deletes kli_ tokens and sessions that expired, were consumed or
+-- were revoked longer ago than that; returns how many of each.
+-- At T: Bob (one device) logs in twice; one kli_ token is consumed (making a session), the other is left.
+SET pg_mfa.clock_override = 2000000000;
+SELECT mfa.create_user('bob@example.com', 'bob pw') AS bob \gset
+SELECT credential_id AS bob_dev, otp_secret AS bob_sec FROM mfa.totp_create_credential(:bob) \gset
+SELECT mfa.totp_verify(:bob_dev, mfa.totp_code(:'bob_sec', to_timestamp(2000000000 - 30))) AS bob_enrolled;
+SELECT token AS kli_used FROM mfa.authenticate_password('bob@example.com', 'bob pw') \gset
+SELECT token AS kli_left FROM mfa.authenticate_password('bob@example.com', 'bob pw') \gset
+SELECT result, token AS s4 FROM mfa.complete_mfa(:'kli_used', mfa.totp_code(:'bob_sec', to_timestamp(2000000000))) \gset
+SELECT :'result' AS result;
+SELECT (SELECT count(*) FROM mfa.mfa_tokens) AS mfa_tokens, (SELECT count(*) FROM mfa.sessions) AS sessions;
+-- Nothing is old enough yet.
+SELECT * FROM mfa.purge_expired();
+-- A day and an hour later (cutoff T + 1 hour): both kli_ tokens (expired or consumed at T + 5 minutes at the
+-- latest) and alice's revoked session go; the sessions that expired at T + 12 hours stay another day.
+SET pg_mfa.clock_override = 2000090000;
+SELECT * FROM mfa.purge_expired();
+SELECT (SELECT count(*) FROM mfa.mfa_tokens) AS mfa_tokens, (SELECT count(*) FROM mfa.sessions) AS sessions;
+-- A live session made now survives even purge_expired('0'), which takes everything else that is over.
+SELECT token AS s5 FROM mfa.authenticate_password('alice@example.com', 'alice pw') \gset
+SELECT * FROM mfa.purge_expired('0');
+SELECT count(*) AS s5_rows FROM mfa.validate_session(:'s5');
+SELECT count(*) AS sessions FROM mfa.sessions;
+-- The consumed kli_ token is gone for good: complete_mfa refuses it as it did before.
+SELECT result FROM mfa.complete_mfa(:'kli_used', mfa.totp_code(:'bob_sec', to_timestamp(2000090000)));
+-- A negative interval: 22023.
+SELECT pg_temp.sqlstate_of($$SELECT mfa.purge_expired('-1 second')$$) AS negative;
+
+-- The server is still up.
+SELECT 1 AS still_up;
+
+DROP EXTENSION pg_mfa;

@@ -1,0 +1,135 @@
+// login_functions.cpp: internal primitives of the login flows (src/sql/pg_mfa.sql, section "Login").
+//
+// These are not granted to anybody: only the extension's SECURITY DEFINER functions call them.
+#include "core/encoding.hpp"
+#include "core/otp.hpp"
+#include "pg/pg_glue.hpp"
+
+extern "C" {
+#include "utils/builtins.h"
+
+PG_FUNCTION_INFO_V1(pg_mfa_now);
+PG_FUNCTION_INFO_V1(pg_mfa_totp_match);
+PG_FUNCTION_INFO_V1(pg_mfa_new_token);
+PG_FUNCTION_INFO_V1(pg_mfa_token_digest);
+}
+
+namespace core = pg_mfa::core;
+using pg_mfa::pg::ArgView;
+using pg_mfa::pg::Guarded;
+using pg_mfa::pg::ReportStatus;
+
+namespace {
+
+core::Status TokenInto(std::string_view prefix, text** result) noexcept {
+    return Guarded([&] {
+        core::SecretString token;
+        const core::Status status = core::GenerateToken(pg_mfa::pg::PgRandom(), prefix, &token);
+        if (status != core::Status::kOk) {
+            return status;
+        }
+        return pg_mfa::pg::TextNoRaise(token.view(), result);
+    });
+}
+
+core::Status DigestInto(std::string_view token, bytea** result) noexcept {
+    return Guarded([&] {
+        core::TokenDigest digest;
+        const core::Status status = core::DigestToken(token, &digest);
+        if (status != core::Status::kOk) {
+            return status;
+        }
+        return pg_mfa::pg::ByteaNoRaise(core::ByteView(digest.data(), digest.size()), result);
+    });
+}
+
+struct MatchRequest {
+    core::ByteView key;
+    std::string_view code;
+    core::OtpParams params;
+    std::int64_t unix_time = 0;
+    int window = 0;
+    bool has_last_step = false;
+    std::uint64_t last_step = 0;
+};
+
+core::Status MatchInto(const MatchRequest& request, core::WindowMatch* match) noexcept {
+    return Guarded([&] {
+        return core::TotpCheckWindow(request.key, request.code, request.params, request.unix_time, request.window,
+                                     request.has_last_step, request.last_step, match);
+    });
+}
+
+}  // namespace
+
+// mfa._now() -> timestamptz: the clock every flow reads. The wall clock, or the superuser-only test clock
+// pg_mfa.clock_override when it is set.
+extern "C" Datum pg_mfa_now(PG_FUNCTION_ARGS) {
+    PG_RETURN_TIMESTAMPTZ(pg_mfa::pg::CurrentTime());
+}
+
+// mfa._totp_match(secret bytea, code text, at timestamptz, window int, digits int, period int,
+//                 algorithm text, last_step bigint) -> bigint
+// The time step the code matches within the window and after last_step (NULL: none accepted yet); -1 when
+// the code only matches steps already used (a replay, reported as such in the audit trail); NULL for no
+// match. Every candidate step is evaluated in constant time. A malformed code is no match, not an error.
+extern "C" Datum pg_mfa_totp_match(PG_FUNCTION_ARGS) {
+    for (int i = 0; i < 7; ++i) {
+        if (PG_ARGISNULL(i)) {
+            PG_RETURN_NULL();
+        }
+    }
+    MatchRequest request;
+    bytea* secret = PG_GETARG_BYTEA_PP(0);
+    request.key = core::ByteView(ArgView(secret));
+    request.code = ArgView(PG_GETARG_TEXT_PP(1));
+    if (!pg_mfa::pg::UnixSeconds(PG_GETARG_TIMESTAMPTZ(2), &request.unix_time)) {
+        ReportStatus(core::Status::kBadTime, "at");
+    }
+    request.window = PG_GETARG_INT32(3);
+    request.params.digits = PG_GETARG_INT32(4);
+    request.params.period = PG_GETARG_INT32(5);
+    if (core::ParseAlgorithm(ArgView(PG_GETARG_TEXT_PP(6)), &request.params.algorithm) != core::Status::kOk) {
+        ReportStatus(core::Status::kBadAlgorithm, "algorithm");
+    }
+    if (!PG_ARGISNULL(7)) {
+        const int64 last = PG_GETARG_INT64(7);
+        if (last >= 0) {
+            request.has_last_step = true;
+            request.last_step = static_cast<std::uint64_t>(last);
+        }
+    }
+    core::WindowMatch match;
+    const core::Status status = MatchInto(request, &match);
+    pg_mfa::pg::WipeArgCopy(reinterpret_cast<struct varlena*>(secret), PG_GETARG_DATUM(0));
+    if (status != core::Status::kOk) {
+        ReportStatus(status, "secret");
+    }
+    if (match.replayed) {
+        PG_RETURN_INT64(-1);
+    }
+    if (!match.matched || match.step > static_cast<std::uint64_t>(PG_INT64_MAX)) {
+        PG_RETURN_NULL();
+    }
+    PG_RETURN_INT64(static_cast<int64>(match.step));
+}
+
+// mfa._new_token(prefix text) -> text: prefix + 256 random bits in base64url.
+extern "C" Datum pg_mfa_new_token(PG_FUNCTION_ARGS) {
+    text* result = nullptr;
+    const core::Status status = TokenInto(ArgView(PG_GETARG_TEXT_PP(0)), &result);
+    if (status != core::Status::kOk) {
+        ReportStatus(status, "token");
+    }
+    PG_RETURN_TEXT_P(result);
+}
+
+// mfa._token_digest(token text) -> bytea: SHA-256 of the token, the only form stored.
+extern "C" Datum pg_mfa_token_digest(PG_FUNCTION_ARGS) {
+    bytea* result = nullptr;
+    const core::Status status = DigestInto(ArgView(PG_GETARG_TEXT_PP(0)), &result);
+    if (status != core::Status::kOk) {
+        ReportStatus(status, "token");
+    }
+    PG_RETURN_BYTEA_P(result);
+}
