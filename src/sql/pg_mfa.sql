@@ -299,10 +299,34 @@ CREATE INDEX events_user_idx ON mfa.events (user_id, occurred_at);
 CREATE INDEX events_realm_time_idx ON mfa.events (realm_id, occurred_at);
 COMMENT ON TABLE mfa.events IS 'audit trail of login attempts and credential changes; holds no secret';
 
--- The default realm. pg_dump keeps every other realm; the script makes this one on restore.
-INSERT INTO mfa.realms (name, issuer) VALUES ('default', 'default');
+-- The default realm. On restore, CREATE EXTENSION makes it again before the dumped realms arrive, and
+-- the dumped 'default' (with the policy and issuer an administrator gave it) must win: this trigger
+-- removes the script's fresh default realm when a row of that name is inserted, as long as it has no
+-- users yet. A default realm in use is never touched (the insert then fails on the unique name).
+CREATE FUNCTION mfa._realms_replace_fresh_default()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    IF NEW.name = 'default' THEN
+        DELETE FROM mfa.realms AS r
+        WHERE r.name = 'default'
+          AND NOT EXISTS (SELECT FROM mfa.users AS u WHERE u.realm_id = r.realm_id)
+          AND NOT EXISTS (SELECT FROM mfa.events AS e WHERE e.realm_id = r.realm_id);
+    END IF;
+    RETURN NEW;
+END
+$function$;
+COMMENT ON FUNCTION mfa._realms_replace_fresh_default() IS
+'internal: lets a restored realm named default replace the unused one CREATE EXTENSION made';
+CREATE TRIGGER realms_replace_fresh_default BEFORE INSERT ON mfa.realms
+FOR EACH ROW EXECUTE FUNCTION mfa._realms_replace_fresh_default();
 
-SELECT pg_catalog.pg_extension_config_dump('mfa.realms', 'WHERE name <> ''default''');
+-- Id 0, which the identity sequence never hands out, so no dumped realm can collide with it.
+INSERT INTO mfa.realms (realm_id, name, issuer) OVERRIDING SYSTEM VALUE VALUES (0, 'default', 'default');
+
+SELECT pg_catalog.pg_extension_config_dump('mfa.realms', '');
 SELECT pg_catalog.pg_extension_config_dump('mfa.users', '');
 SELECT pg_catalog.pg_extension_config_dump('mfa.credentials', '');
 SELECT pg_catalog.pg_extension_config_dump('mfa.mfa_tokens', '');
