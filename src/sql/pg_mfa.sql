@@ -291,7 +291,7 @@ CREATE TABLE mfa.events (
     reason          text CONSTRAINT events_reason_check CHECK (reason IN (
                         'unknown_user', 'no_password', 'wrong_password', 'wrong_code', 'replayed_code',
                         'invalid_token', 'token_used', 'needs_mfa', 'full_login', 'enrolled')),
-    realm_id        bigint NOT NULL REFERENCES mfa.realms ON DELETE CASCADE,
+    realm_id        bigint REFERENCES mfa.realms ON DELETE CASCADE,  -- NULL only for an unknown kli_ token
     user_id         bigint REFERENCES mfa.users ON DELETE SET NULL,
     credential_id   bigint
 );
@@ -490,11 +490,41 @@ BEGIN
     ON CONFLICT (user_id) WHERE type = 'password'
     DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at
     RETURNING c.credential_id INTO v_credential_id;
+    -- A second step begun with the old password must not finish after the change.
+    UPDATE mfa.mfa_tokens AS t SET consumed_at = v_now
+    WHERE t.user_id = set_password.user_id AND t.consumed_at IS NULL AND t.expires_at > v_now;
     INSERT INTO mfa.events (type, result, realm_id, user_id, credential_id)
     VALUES ('password_set', 'success', v_realm_id, set_password.user_id, v_credential_id);
 END
 $function$;
-COMMENT ON FUNCTION mfa.set_password(bigint, text) IS 'set or replace a user''s password (Argon2id)';
+COMMENT ON FUNCTION mfa.set_password(bigint, text) IS
+'set or replace a user''s password (Argon2id); pending kli_ tokens of the user die (sessions stay: see revoke_sessions)';
+
+CREATE FUNCTION mfa.revoke_sessions(user_id bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+    v_realm_id bigint := mfa._user_realm(revoke_sessions.user_id);
+    v_now timestamptz := mfa._now();
+    v_sessions bigint;
+BEGIN
+    UPDATE mfa.sessions AS s SET revoked_at = v_now
+    WHERE s.user_id = revoke_sessions.user_id AND s.revoked_at IS NULL AND s.expires_at > v_now;
+    GET DIAGNOSTICS v_sessions = ROW_COUNT;
+    UPDATE mfa.mfa_tokens AS t SET consumed_at = v_now
+    WHERE t.user_id = revoke_sessions.user_id AND t.consumed_at IS NULL AND t.expires_at > v_now;
+    IF v_sessions > 0 THEN
+        INSERT INTO mfa.events (type, result, realm_id, user_id)
+        VALUES ('logout', 'success', v_realm_id, revoke_sessions.user_id);
+    END IF;
+    RETURN v_sessions;
+END
+$function$;
+COMMENT ON FUNCTION mfa.revoke_sessions(bigint) IS
+'log a user out everywhere: revoke every live session and pending kli_ token; returns the number of sessions (call it after a password change or a lost device)';
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Login: TOTP enrollment
@@ -687,11 +717,12 @@ BEGIN
     END IF;
     v_now := mfa._now();  -- after the hash: token lifetimes start when the password step is done
 
-    -- A hash weaker than the current settings is replaced while the password is at hand.
+    -- A hash weaker than the current settings is replaced while the password is at hand, unless the
+    -- password was changed meanwhile (a set_password committed during our verification must win).
     IF mfa.password_needs_rehash(v_hash) THEN
         UPDATE mfa.credentials AS c
         SET password_hash = mfa.hash_password(authenticate_password.password), updated_at = v_now
-        WHERE c.credential_id = v_credential_id;
+        WHERE c.credential_id = v_credential_id AND c.password_hash = v_hash;
     END IF;
 
     IF EXISTS (SELECT FROM mfa.credentials AS c
@@ -745,7 +776,8 @@ BEGIN
     FROM mfa.mfa_tokens AS t
     WHERE t.token_digest = mfa._token_digest(_complete_mfa.kli_token);
     IF NOT FOUND THEN
-        -- Not a kli_ token we issued: nobody to attribute the attempt to, so no event.
+        -- Not a kli_ token we issued (or purged): an attempt with no realm or user to name.
+        INSERT INTO mfa.events (type, result, reason) VALUES ('mfa_login', 'failure', 'invalid_token');
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
     END IF;
@@ -947,7 +979,8 @@ GRANT EXECUTE ON FUNCTION
     mfa.authenticate_password(text, text, text),
     mfa.complete_mfa(text, text),
     mfa.validate_session(text),
-    mfa.logout(text)
+    mfa.logout(text),
+    mfa.revoke_sessions(bigint)
 TO mfa_client;
 GRANT EXECUTE ON FUNCTION
     mfa.create_realm(text, text, boolean),
