@@ -95,7 +95,9 @@ SELECT mfa.logout(:'kss_bob') AS logout;
 -- function of NULL constants to NULL without calling it, and so without checking EXECUTE.)
 SELECT p.oid::regprocedure AS internal_function,
        pg_temp.allowed(format('SELECT mfa.%I(%s)', p.proname,
-                              (SELECT string_agg(format('%L::%s', CASE WHEN t = 'timestamptz'::regtype THEN 'epoch' ELSE '1' END,
+                              (SELECT string_agg(format('%L::%s', CASE WHEN t = 'timestamptz'::regtype THEN 'epoch'
+                                                                       WHEN (SELECT typtype FROM pg_type WHERE oid = t) = 'c' THEN NULL
+                                                                       ELSE '1' END,
                                                         format_type(t, NULL)), ', ')
                                FROM unnest(p.proargtypes::oid[]) AS t))) AS result
 FROM pg_proc AS p

@@ -8,7 +8,8 @@ CREATE EXTENSION pg_mfa;
 SHOW pg_mfa.argon2_memory;
 SHOW pg_mfa.argon2_iterations;
 SELECT name, setting, unit, context, vartype, min_val, max_val, boot_val
-FROM pg_settings WHERE name LIKE 'pg_mfa.%' ORDER BY name;
+FROM pg_settings WHERE name LIKE 'pg_mfa.%' AND name <> 'pg_mfa.throttle_entries'  -- exists only when preloaded
+ORDER BY name;
 
 -- A new hash: PHC string, Argon2id v=19 at the settings, 16-byte salt and 32-byte tag, unpadded base64.
 SELECT mfa.hash_password('correct horse battery staple') AS h1,
@@ -227,14 +228,19 @@ SELECT 1 AS still_up;
 
 -- Settings made before the library is loaded in a session are placeholders. One made by a caller that is
 -- not a superuser must not take effect when the library loads and the real (superuser-only) setting
--- appears. A new session, in which nothing has loaded pg_mfa yet:
+-- appears. A new session, in which nothing has loaded pg_mfa yet (unless it is preloaded: then the
+-- setting exists and the SET fails outright; either way it does not take effect, which is what is shown):
 \c
+\i sql/include/sqlstate_of.sql
 SET ROLE regress_mfa_user;
-SET pg_mfa.argon2_memory = '8kB';
-SET pg_mfa.argon2_iterations = 1;
+-- (The warning a placeholder gets when the library loads is not shown: there is none when preloaded.)
+SET client_min_messages = error;
+SELECT pg_temp.sqlstate_of($$SET pg_mfa.argon2_memory = '8kB'$$) IN ('ok', '42501: permission denied to set parameter "pg_mfa.argon2_memory"') AS refused_or_placeholder;
+SELECT pg_temp.sqlstate_of($$SET pg_mfa.argon2_iterations = 1$$) IN ('ok', '42501: permission denied to set parameter "pg_mfa.argon2_iterations"') AS refused_or_placeholder;
 SELECT mfa.hash_password('x') ~ '^\$argon2id\$v=19\$m=19456,t=2,p=1\$' AS still_default_cost;
 SHOW pg_mfa.argon2_memory;
 SHOW pg_mfa.argon2_iterations;
+RESET client_min_messages;
 RESET ROLE;
 
 DROP EXTENSION pg_mfa;

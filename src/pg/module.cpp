@@ -109,5 +109,6 @@ TimestampTz CurrentTime() noexcept {
 }  // namespace pg_mfa::pg
 
 void _PG_init(void) {
+    pg_mfa::pg::DefineThrottle();  // first: DefineSettings reserves the "pg_mfa." prefix at its end
     pg_mfa::pg::DefineSettings();
 }

@@ -83,4 +83,7 @@ core::Status Guarded(Body&& body) noexcept {
 // Registered by module.cpp's _PG_init.
 void DefineSettings();
 
+// DefineThrottle sets up the shared-memory throttle when pg_mfa is being preloaded (throttle.cpp).
+void DefineThrottle();
+
 }  // namespace pg_mfa::pg

@@ -1,0 +1,336 @@
+// throttle.cpp: admission of login attempts (the brute-force throttle), in shared memory when preloaded.
+//
+// The flows keep each subject's count of unsuccessful attempts in tables (transactional). A caller who
+// rolls back its transaction would roll the count back with it, and guess for free. When pg_mfa is in
+// shared_preload_libraries, every admission is also recorded in a shared-memory table that no rollback
+// touches; the flows pass the table's view in and the larger count wins, so neither source can lower what
+// the other knows. The shared table is saved at a clean shutdown and read back at startup; after a crash
+// it starts from the (committed) table counts.
+//
+// Everything here is C-style PostgreSQL code: no C++ object with a destructor is alive when something may
+// raise (STYLE.md §2). The policy arithmetic is the pure core's (core/lockout.hpp).
+#include "core/lockout.hpp"
+#include "pg/pg_glue.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "storage/fd.h"
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/guc.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "catalog/namespace.h"
+
+PG_FUNCTION_INFO_V1(pg_mfa_attempt_check);
+PG_FUNCTION_INFO_V1(pg_mfa_attempt_failed);
+PG_FUNCTION_INFO_V1(pg_mfa_admit_reset);
+PG_FUNCTION_INFO_V1(pg_mfa_throttle_shared);
+}
+
+namespace {
+
+// A subject: (database, installation, kind, id). Kinds: 'c' a user's codes, 'p' a user's passwords, 't' a
+// kli_ token. The installation is the oid of schema mfa: ids start again at 1 when the extension is dropped
+// and created anew, and the new users must not inherit the old ones' counts.
+struct ThrottleKey {
+    Oid database;
+    Oid schema;
+    int32 kind;
+    int32 padding;  // zeroed: the key is hashed as bytes
+    int64 subject;
+};
+
+struct ThrottleEntry {
+    ThrottleKey key;  // first: the hash key
+    int32 failures;
+    int64 locked_until;  // TimestampTz, 0 = none
+    int64 last_update;   // TimestampTz, for eviction
+};
+
+struct ThrottleShared {
+    LWLock* lock;
+};
+
+constexpr const char* kStateFile = "pg_mfa_throttle.state";
+constexpr uint32 kStateMagic = 0x4d464132;  // "MFA2": the entry layout's version
+
+int max_entries = 100000;
+ThrottleShared* shared = nullptr;
+HTAB* entries = nullptr;
+shmem_startup_hook_type previous_startup = nullptr;
+#if PG_VERSION_NUM >= 150000
+shmem_request_hook_type previous_request = nullptr;
+#endif
+
+Size SharedSize() {
+    return add_size(MAXALIGN(sizeof(ThrottleShared)), hash_estimate_size(max_entries, sizeof(ThrottleEntry)));
+}
+
+void RequestShared() {
+#if PG_VERSION_NUM >= 150000
+    if (previous_request != nullptr) {
+        previous_request();
+    }
+#endif
+    RequestAddinShmemSpace(SharedSize());
+    RequestNamedLWLockTranche("pg_mfa", 1);
+}
+
+// SaveState writes the non-zero entries at postmaster shutdown (the shared table survives a clean restart).
+void SaveState(int, Datum) {
+    if (shared == nullptr || entries == nullptr) {
+        return;
+    }
+    const char* temporary = "pg_mfa_throttle.state.tmp";
+    FILE* file = AllocateFile(temporary, PG_BINARY_W);
+    if (file == nullptr) {
+        ereport(LOG, (errcode_for_file_access(), errmsg("pg_mfa: could not write \"%s\": %m", temporary)));
+        return;
+    }
+    bool ok = fwrite(&kStateMagic, sizeof kStateMagic, 1, file) == 1;
+    HASH_SEQ_STATUS scan;
+    hash_seq_init(&scan, entries);
+    ThrottleEntry* entry;
+    while ((entry = static_cast<ThrottleEntry*>(hash_seq_search(&scan))) != nullptr) {
+        if (ok && entry->failures > 0) {
+            ok = fwrite(entry, sizeof *entry, 1, file) == 1;
+        }
+    }
+    if (FreeFile(file) != 0) {
+        ok = false;
+    }
+    if (!ok) {
+        ereport(LOG, (errcode_for_file_access(), errmsg("pg_mfa: could not write \"%s\": %m", temporary)));
+        unlink(temporary);
+        return;
+    }
+    (void) durable_rename(temporary, kStateFile, LOG);
+}
+
+// LoadState reads what SaveState wrote, once, and removes the file: after a crash (when the postmaster
+// re-initializes shared memory) nothing stale comes back; the committed counts in the tables remain.
+void LoadState() {
+    FILE* file = AllocateFile(kStateFile, PG_BINARY_R);
+    if (file == nullptr) {
+        return;
+    }
+    uint32 magic = 0;
+    if (fread(&magic, sizeof magic, 1, file) == 1 && magic == kStateMagic) {
+        ThrottleEntry record;
+        while (fread(&record, sizeof record, 1, file) == 1) {
+            bool found = false;
+            auto* entry = static_cast<ThrottleEntry*>(hash_search(entries, &record.key, HASH_ENTER_NULL, &found));
+            if (entry == nullptr) {
+                break;
+            }
+            *entry = record;
+        }
+    }
+    FreeFile(file);
+    unlink(kStateFile);
+}
+
+void StartupShared() {
+    if (previous_startup != nullptr) {
+        previous_startup();
+    }
+    LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+    bool found = false;
+    shared = static_cast<ThrottleShared*>(ShmemInitStruct("pg_mfa throttle", sizeof(ThrottleShared), &found));
+    if (!found) {
+        shared->lock = &(GetNamedLWLockTranche("pg_mfa"))->lock;
+    }
+    HASHCTL info;
+    memset(&info, 0, sizeof info);
+    info.keysize = sizeof(ThrottleKey);
+    info.entrysize = sizeof(ThrottleEntry);
+    entries = ShmemInitHash("pg_mfa throttle entries", max_entries, max_entries, &info, HASH_ELEM | HASH_BLOBS);
+    LWLockRelease(AddinShmemInitLock);
+    if (!IsUnderPostmaster) {
+        LoadState();
+        on_shmem_exit(SaveState, (Datum) 0);
+    }
+}
+
+// Evict makes room in a full table: the entry updated longest ago that is not locked now, else the one
+// updated longest ago. Called with the lock held exclusively.
+void Evict(TimestampTz now) {
+    HASH_SEQ_STATUS scan;
+    hash_seq_init(&scan, entries);
+    ThrottleEntry* entry;
+    ThrottleEntry* oldest_unlocked = nullptr;
+    ThrottleEntry* oldest = nullptr;
+    while ((entry = static_cast<ThrottleEntry*>(hash_seq_search(&scan))) != nullptr) {
+        if (oldest == nullptr || entry->last_update < oldest->last_update) {
+            oldest = entry;
+        }
+        if (entry->locked_until <= now && (oldest_unlocked == nullptr || entry->last_update < oldest_unlocked->last_update)) {
+            oldest_unlocked = entry;
+        }
+    }
+    ThrottleEntry* victim = oldest_unlocked != nullptr ? oldest_unlocked : oldest;
+    if (victim != nullptr) {
+        const ThrottleKey key = victim->key;
+        hash_search(entries, &key, HASH_REMOVE, nullptr);
+    }
+}
+
+int64 IntervalMicros(const Interval* interval) {
+    return interval->time + static_cast<int64>(interval->day) * USECS_PER_DAY +
+           static_cast<int64>(interval->month) * DAYS_PER_MONTH * USECS_PER_DAY;
+}
+
+ThrottleKey MakeKey(char kind, int64 subject) {
+    ThrottleKey key;
+    memset(&key, 0, sizeof key);
+    key.database = MyDatabaseId;
+    key.schema = get_namespace_oid("mfa", false);
+    key.kind = kind;
+    key.subject = subject;
+    return key;
+}
+
+}  // namespace
+
+namespace pg_mfa::pg {
+
+void DefineThrottle() {
+    if (!process_shared_preload_libraries_in_progress) {
+        return;
+    }
+    DefineCustomIntVariable("pg_mfa.throttle_entries",
+                            "Subjects (users, kli_ tokens) the shared-memory throttle can track at once.",
+                            "Needs pg_mfa in shared_preload_libraries; about 64 bytes each. When full, the entry "
+                            "updated longest ago is evicted; its committed count remains in the tables.",
+                            &max_entries, 100000, 1000, 10000000, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+#if PG_VERSION_NUM >= 150000
+    previous_request = shmem_request_hook;
+    shmem_request_hook = RequestShared;
+#else
+    RequestShared();
+#endif
+    previous_startup = shmem_startup_hook;
+    shmem_startup_hook = StartupShared;
+}
+
+}  // namespace pg_mfa::pg
+
+namespace {
+
+// ViewState returns the subject's state as the caller's table row has it (failures, locked_until NULL = 0).
+pg_mfa::core::LockoutState ViewState(FunctionCallInfo fcinfo) {
+    pg_mfa::core::LockoutState state;
+    state.failures = PG_GETARG_INT32(2);
+    state.locked_until = PG_ARGISNULL(3) ? 0 : PG_GETARG_TIMESTAMPTZ(3);
+    return state;
+}
+
+void RequireArguments(FunctionCallInfo fcinfo, int count) {
+    for (int i = 0; i < count; ++i) {
+        if (i != 3 && PG_ARGISNULL(i)) {
+            ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                            errmsg("pg_mfa: internal throttle function argument %d is null", i + 1)));
+        }
+    }
+}
+
+}  // namespace
+
+// mfa._attempt_check(kind "char", subject bigint, failures int, locked_until timestamptz, threshold int,
+//                    disable_threshold int, now timestamptz) -> text
+// 'admit', 'locked' or 'disabled' for an attempt on a subject, from the caller's table view merged with the
+// shared-memory record (when preloaded). Changes nothing: the caller holds the subject's row lock until it
+// has recorded the outcome.
+extern "C" Datum pg_mfa_attempt_check(PG_FUNCTION_ARGS) {
+    RequireArguments(fcinfo, 7);
+    pg_mfa::core::LockoutState state = ViewState(fcinfo);
+    pg_mfa::core::LockoutPolicy policy;
+    policy.threshold = PG_GETARG_INT32(4);
+    policy.disable_threshold = PG_GETARG_INT32(5);
+    const TimestampTz now = PG_GETARG_TIMESTAMPTZ(6);
+    if (shared != nullptr && entries != nullptr) {
+        const ThrottleKey key = MakeKey(PG_GETARG_CHAR(0), PG_GETARG_INT64(1));
+        LWLockAcquire(shared->lock, LW_SHARED);
+        auto* entry = static_cast<ThrottleEntry*>(hash_search(entries, &key, HASH_FIND, nullptr));
+        if (entry != nullptr) {
+            state = pg_mfa::core::MergeLockout(state, pg_mfa::core::LockoutState{entry->failures, entry->locked_until});
+        }
+        LWLockRelease(shared->lock);
+    }
+    const pg_mfa::core::Admission admission = pg_mfa::core::CheckAttempt(policy, now, state);
+    const char* decision = admission == pg_mfa::core::Admission::kAdmit    ? "admit"
+                           : admission == pg_mfa::core::Admission::kLocked ? "locked"
+                                                                           : "disabled";
+    PG_RETURN_TEXT_P(cstring_to_text(decision));
+}
+
+// mfa._attempt_failed(kind "char", subject bigint, failures int, locked_until timestamptz, threshold int,
+//                     base_delay interval, max_delay interval, now timestamptz,
+//                     OUT failures int, OUT locked_until timestamptz)
+// Counts an unsuccessful attempt: in shared memory at once (no rollback undoes it) when preloaded, and in
+// the returned state, which the caller writes to its table row.
+extern "C" Datum pg_mfa_attempt_failed(PG_FUNCTION_ARGS) {
+    RequireArguments(fcinfo, 8);
+    pg_mfa::core::LockoutState state = ViewState(fcinfo);
+    pg_mfa::core::LockoutPolicy policy;
+    policy.threshold = PG_GETARG_INT32(4);
+    policy.base_delay = IntervalMicros(PG_GETARG_INTERVAL_P(5));
+    policy.max_delay = IntervalMicros(PG_GETARG_INTERVAL_P(6));
+    const TimestampTz now = PG_GETARG_TIMESTAMPTZ(7);
+    if (shared != nullptr && entries != nullptr) {
+        const ThrottleKey key = MakeKey(PG_GETARG_CHAR(0), PG_GETARG_INT64(1));
+        LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+        bool found = false;
+        auto* entry = static_cast<ThrottleEntry*>(hash_search(entries, &key, HASH_ENTER_NULL, &found));
+        if (entry == nullptr) {
+            Evict(now);
+            entry = static_cast<ThrottleEntry*>(hash_search(entries, &key, HASH_ENTER_NULL, &found));
+        }
+        if (entry != nullptr) {
+            if (found) {
+                state = pg_mfa::core::MergeLockout(state, pg_mfa::core::LockoutState{entry->failures, entry->locked_until});
+            }
+            pg_mfa::core::RecordFailure(policy, now, &state);
+            entry->failures = state.failures;
+            entry->locked_until = state.locked_until;
+            entry->last_update = now;
+        } else {
+            pg_mfa::core::RecordFailure(policy, now, &state);
+        }
+        LWLockRelease(shared->lock);
+    } else {
+        pg_mfa::core::RecordFailure(policy, now, &state);
+    }
+
+    TupleDesc descriptor;
+    if (get_call_result_type(fcinfo, nullptr, &descriptor) != TYPEFUNC_COMPOSITE) {
+        elog(ERROR, "pg_mfa: _attempt_failed must return a record");
+    }
+    descriptor = BlessTupleDesc(descriptor);
+    Datum values[2] = {Int32GetDatum(state.failures), TimestampTzGetDatum(state.locked_until)};
+    bool nulls[2] = {false, state.locked_until == 0};
+    PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(descriptor, values, nulls)));
+}
+
+// mfa._admit_reset(kind "char", subject bigint) -> void: forget a subject in shared memory (after a success
+// or an administrator's reset). The tables are reset by the caller, transactionally.
+extern "C" Datum pg_mfa_admit_reset(PG_FUNCTION_ARGS) {
+    const ThrottleKey key = MakeKey(PG_GETARG_CHAR(0), PG_GETARG_INT64(1));
+    if (shared != nullptr && entries != nullptr) {
+        LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+        hash_search(entries, &key, HASH_REMOVE, nullptr);
+        LWLockRelease(shared->lock);
+    }
+    PG_RETURN_VOID();
+}
+
+// mfa._throttle_shared() -> boolean: whether attempts are also counted in shared memory (pg_mfa preloaded).
+extern "C" Datum pg_mfa_throttle_shared(PG_FUNCTION_ARGS) {
+    PG_RETURN_BOOL(shared != nullptr && entries != nullptr);
+}
