@@ -1187,6 +1187,202 @@ COMMENT ON FUNCTION mfa.purge_expired(interval) IS
 'delete kli_ tokens and sessions that expired, were used or were revoked longer ago than older_than (run it from cron)';
 
 -- ---------------------------------------------------------------------------------------------------------
+-- Operations: the security report
+
+-- _setting_number: a numeric setting in its base unit (current_setting adds units: "100ms", "64B"), or
+-- `missing` when there is no such setting (an extension that is not loaded).
+CREATE FUNCTION mfa._setting_number(name text, missing integer DEFAULT NULL)
+RETURNS integer
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT coalesce((SELECT s.setting::integer FROM pg_catalog.pg_settings AS s WHERE s.name = $1), $2);
+$function$;
+COMMENT ON FUNCTION mfa._setting_number(text, integer) IS 'internal: a numeric setting in its base unit, for the security report';
+
+CREATE FUNCTION mfa.security_report()
+RETURNS TABLE (check_name text, status text, detail text, advice text)
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_preload text := coalesce(current_setting('shared_preload_libraries', true), '');
+    v_session_preload text := coalesce(current_setting('session_preload_libraries', true), '') || ',' ||
+                              coalesce(current_setting('local_preload_libraries', true), '');
+    v_setting text;
+    v_count bigint;
+BEGIN
+    -- 1. Rollback-proof throttling needs the shared memory that only preloading gives.
+    check_name := 'throttle_preloaded';
+    IF mfa._throttle_shared() THEN
+        status := 'ok';
+        detail := 'pg_mfa is in shared_preload_libraries: failed guesses are counted in shared memory at once.';
+        advice := NULL;
+    ELSE
+        status := 'warning';
+        detail := 'pg_mfa is not preloaded: failed guesses are counted transactionally, so a caller that rolls '
+                  'back its transaction (or a savepoint, or an EXCEPTION block) gets its guesses back.';
+        advice := 'Add pg_mfa to shared_preload_libraries and restart the server.';
+    END IF;
+    RETURN NEXT;
+
+    -- 2. Statement logging that writes passwords, codes and tokens to the server log.
+    check_name := 'log_statement';
+    v_setting := current_setting('log_statement');
+    IF v_setting = 'all' THEN
+        status := 'warning';
+        detail := 'log_statement = all writes the text of every statement, with any password or code written '
+                  'as a literal, to the server log.';
+        advice := 'Set log_statement to none, ddl or mod (pg_mfa''s functions are called with SELECT).';
+    ELSE
+        status := 'ok';
+        detail := pg_catalog.format('log_statement = %s does not log SELECT statements.', v_setting);
+        advice := NULL;
+    END IF;
+    RETURN NEXT;
+
+    check_name := 'log_min_duration_statement';
+    v_setting := current_setting('log_min_duration_statement');
+    IF mfa._setting_number('log_min_duration_statement') >= 0
+       OR mfa._setting_number('log_min_duration_sample') >= 0 THEN
+        status := 'warning';
+        detail := pg_catalog.format('log_min_duration_statement = %s (or log_min_duration_sample) logs the text of '
+                                    'slow statements, and a password hash makes every login slow enough.', v_setting);
+        advice := 'Set log_min_duration_statement = -1 (and log_min_duration_sample = -1), or per role: '
+                  'ALTER ROLE my_app SET log_min_duration_statement = -1.';
+    ELSE
+        status := 'ok';
+        detail := 'Statements are not logged for their duration.';
+        advice := NULL;
+    END IF;
+    RETURN NEXT;
+
+    check_name := 'log_parameters';
+    IF mfa._setting_number('log_parameter_max_length_on_error') <> 0 THEN
+        status := 'warning';
+        detail := pg_catalog.format('log_parameter_max_length_on_error = %s writes the bind parameters of a failing '
+                                    'statement (passwords, codes, tokens) to the server log.',
+                                    current_setting('log_parameter_max_length_on_error'));
+        advice := 'Set log_parameter_max_length_on_error = 0.';
+    ELSIF mfa._setting_number('log_parameter_max_length') <> 0
+          AND (current_setting('log_statement') = 'all'
+               OR mfa._setting_number('log_min_duration_statement') >= 0) THEN
+        status := 'warning';
+        detail := 'log_parameter_max_length is not 0, so statements logged by log_statement or '
+                  'log_min_duration_statement carry their bind parameters into the log.';
+        advice := 'Set log_parameter_max_length = 0 (or stop logging statements, above).';
+    ELSE
+        status := 'ok';
+        detail := 'Bind parameters are not written to the log.';
+        advice := NULL;
+    END IF;
+    RETURN NEXT;
+
+    check_name := 'log_min_error_statement';
+    v_setting := current_setting('log_min_error_statement');
+    status := 'info';
+    detail := pg_catalog.format('log_min_error_statement = %s: a statement that raises an error is logged with its '
+                                'text. pg_mfa never raises on an authentication failure, only on bad input.', v_setting);
+    advice := 'Pass passwords, codes and tokens as bind parameters, never as literals in the SQL text.';
+    RETURN NEXT;
+
+    -- 3. Extensions that log statements or their parameters.
+    check_name := 'auto_explain';
+    IF v_preload || ',' || v_session_preload ~ 'auto_explain' THEN
+        IF mfa._setting_number('auto_explain.log_min_duration', -1) >= 0 THEN
+            status := 'warning';
+            detail := 'auto_explain logs the text of statements slower than auto_explain.log_min_duration'
+                      || CASE WHEN mfa._setting_number('auto_explain.log_parameter_max_length', 0) <> 0
+                              THEN ', with their bind parameters.' ELSE '.' END;
+            advice := 'Set auto_explain.log_min_duration = -1 for the application role, or '
+                      'auto_explain.log_parameter_max_length = 0 and bind parameters.';
+        ELSE
+            status := 'ok';
+            detail := 'auto_explain is loaded but logs nothing (log_min_duration = -1).';
+            advice := NULL;
+        END IF;
+    ELSE
+        status := 'ok';
+        detail := 'auto_explain is not loaded.';
+        advice := NULL;
+    END IF;
+    RETURN NEXT;
+
+    check_name := 'pgaudit';
+    IF v_preload ~ 'pgaudit' THEN
+        IF coalesce(current_setting('pgaudit.log_parameter', true), 'off') IN ('on', 'true', '1') THEN
+            status := 'warning';
+            detail := 'pgaudit.log_parameter = on writes bind parameters (passwords, codes, tokens) into the audit log.';
+            advice := 'Set pgaudit.log_parameter = off, at least for the application role.';
+        ELSE
+            status := 'ok';
+            detail := 'pgaudit is loaded without parameter logging.';
+            advice := NULL;
+        END IF;
+    ELSE
+        status := 'ok';
+        detail := 'pgaudit is not loaded.';
+        advice := NULL;
+    END IF;
+    RETURN NEXT;
+
+    -- 4. Passwords and tokens crossing the network in clear text.
+    check_name := 'tls';
+    SELECT pg_catalog.count(*) INTO v_count
+    FROM pg_catalog.pg_stat_activity AS a
+    JOIN pg_catalog.pg_stat_ssl AS s ON s.pid = a.pid
+    WHERE a.client_addr IS NOT NULL AND NOT s.ssl
+      AND NOT (a.client_addr <<= '127.0.0.0/8'::inet OR a.client_addr = '::1'::inet);
+    IF v_count > 0 THEN
+        status := 'warning';
+        detail := pg_catalog.format('%s connection(s) from other hosts are not encrypted: passwords, codes and '
+                                    'tokens cross the network in clear text.', v_count);
+        advice := 'Enable ssl and require it for remote clients (hostssl lines in pg_hba.conf).';
+    ELSIF current_setting('ssl') = 'off' THEN
+        status := 'info';
+        detail := 'ssl = off; no connection from another host right now.';
+        advice := 'If clients connect over a network, enable ssl and use hostssl in pg_hba.conf.';
+    ELSE
+        status := 'ok';
+        detail := 'No unencrypted connection from another host right now.';
+        advice := NULL;
+    END IF;
+    RETURN NEXT;
+
+    -- 5. pg_mfa's own settings.
+    check_name := 'clock_override';
+    IF coalesce(current_setting('pg_mfa.clock_override', true), '') <> '' THEN
+        status := 'warning';
+        detail := 'pg_mfa.clock_override is set: codes and tokens are checked against a fixed time.';
+        advice := 'Reset it (it exists for tests): ALTER SYSTEM RESET pg_mfa.clock_override, and for roles and databases.';
+    ELSE
+        status := 'ok';
+        detail := 'The login flows read the wall clock.';
+        advice := NULL;
+    END IF;
+    RETURN NEXT;
+
+    check_name := 'password_hashing';
+    IF mfa._setting_number('pg_mfa.argon2_memory') < 19456
+       OR mfa._setting_number('pg_mfa.argon2_iterations') < 2 THEN
+        status := 'warning';
+        detail := pg_catalog.format('New passwords are hashed with Argon2id m=%s, t=%s: below OWASP''s minimum '
+                                    '(m=19 MiB, t=2).', current_setting('pg_mfa.argon2_memory'),
+                                    current_setting('pg_mfa.argon2_iterations'));
+        advice := 'Raise pg_mfa.argon2_memory and pg_mfa.argon2_iterations; weaker hashes are replaced at the next login.';
+    ELSE
+        status := 'ok';
+        detail := pg_catalog.format('New passwords are hashed with Argon2id m=%s, t=%s.',
+                                    current_setting('pg_mfa.argon2_memory'), current_setting('pg_mfa.argon2_iterations'));
+        advice := NULL;
+    END IF;
+    RETURN NEXT;
+END
+$function$;
+COMMENT ON FUNCTION mfa.security_report() IS
+'(mfa_admin) one row per check of the server''s configuration that matters to pg_mfa: status ok, info or warning, and advice';
+
+-- ---------------------------------------------------------------------------------------------------------
 -- Privileges: PUBLIC gets nothing.
 
 -- Start from nothing: default privileges of the installing role (ALTER DEFAULT PRIVILEGES) apply inside
@@ -1246,7 +1442,8 @@ TO mfa_client;
 GRANT EXECUTE ON FUNCTION
     mfa.create_realm(text, text, boolean),
     mfa.purge_expired(interval),
-    mfa.reset_lockout(bigint)
+    mfa.reset_lockout(bigint),
+    mfa.security_report()
 TO mfa_admin;
 
 -- Tables: nobody but the owner writes them; mfa_admin reads everything but secrets and token digests and

@@ -1,0 +1,66 @@
+-- security_report: mfa.security_report() checks the server's configuration for what would undo pg_mfa's
+-- guarantees (statement and parameter logging, no preloading, no TLS, a fixed test clock, weak hashing).
+CREATE EXTENSION pg_mfa;
+
+\i sql/include/sqlstate_of.sql
+
+-- One row per check, each with a status and, for anything but ok, advice.
+SELECT check_name, status IN ('ok', 'info', 'warning') AS known_status,
+       (status = 'ok') = (advice IS NULL) OR status = 'info' AS advice_when_needed
+FROM mfa.security_report();
+-- Preloading decides the throttle's check.
+SELECT status = CASE WHEN mfa._throttle_shared() THEN 'ok' ELSE 'warning' END AS throttle_check_matches
+FROM mfa.security_report() WHERE check_name = 'throttle_preloaded';
+
+-- Each setting that would write secrets to the log turns its check into a warning.
+CREATE FUNCTION pg_temp.status(name text) RETURNS text LANGUAGE sql AS $$
+    SELECT status FROM mfa.security_report() WHERE check_name = name
+$$;
+SELECT pg_temp.status('log_statement') AS log_statement_default,
+       pg_temp.status('log_min_duration_statement') AS duration_default,
+       pg_temp.status('log_parameters') AS parameters_default,
+       pg_temp.status('clock_override') AS clock_default,
+       pg_temp.status('password_hashing') AS hashing_default;
+SET log_statement = 'all';
+SELECT pg_temp.status('log_statement') AS log_statement_all, pg_temp.status('log_parameters') AS parameters_with_log_all;
+RESET log_statement;
+SET log_statement = 'mod';
+SELECT pg_temp.status('log_statement') AS log_statement_mod;
+RESET log_statement;
+SET log_min_duration_statement = 0;
+SELECT pg_temp.status('log_min_duration_statement') AS duration_0;
+RESET log_min_duration_statement;
+SET log_min_duration_sample = 100;
+SELECT pg_temp.status('log_min_duration_statement') AS duration_sample;
+RESET log_min_duration_sample;
+SET log_parameter_max_length_on_error = 64;
+SELECT pg_temp.status('log_parameters') AS parameters_on_error;
+RESET log_parameter_max_length_on_error;
+SET pg_mfa.clock_override = 2000000000;
+SELECT pg_temp.status('clock_override') AS clock_set;
+RESET pg_mfa.clock_override;
+SET pg_mfa.argon2_memory = '8MB';
+SELECT pg_temp.status('password_hashing') AS hashing_8mb;
+RESET pg_mfa.argon2_memory;
+SET pg_mfa.argon2_iterations = 1;
+SELECT pg_temp.status('password_hashing') AS hashing_t1;
+RESET pg_mfa.argon2_iterations;
+-- The advice names the setting to change.
+SET log_min_duration_statement = 0;
+SELECT advice FROM mfa.security_report() WHERE check_name = 'log_min_duration_statement';
+RESET log_min_duration_statement;
+
+-- For administrators only.
+CREATE ROLE regress_report_app;
+GRANT mfa_client TO regress_report_app;
+CREATE ROLE regress_report_admin;
+GRANT mfa_admin TO regress_report_admin;
+SET ROLE regress_report_app;
+SELECT pg_temp.sqlstate_of('SELECT count(*) FROM mfa.security_report()') AS client;
+SET ROLE regress_report_admin;
+SELECT pg_temp.sqlstate_of('SELECT count(*) FROM mfa.security_report()') AS admin;
+RESET ROLE;
+DROP ROLE regress_report_app;
+DROP ROLE regress_report_admin;
+
+DROP EXTENSION pg_mfa;
