@@ -387,6 +387,26 @@ $config$;
 -- ---------------------------------------------------------------------------------------------------------
 -- Login: the brute-force throttle
 
+-- _durable: make the current transaction's commit durable before it is acknowledged. A consumed code or
+-- token, a counted failure, a revoked session must not come back after a crash, and an application running
+-- with synchronous_commit = off would otherwise get acknowledgements for commits not yet on disk. The
+-- setting lasts until the end of the transaction (it is not reverted with the function) and is only
+-- raised, never lowered: 'local' (WAL flushed here) replaces 'off'; every other value already waits.
+CREATE FUNCTION mfa._durable()
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    IF current_setting('synchronous_commit') = 'off' THEN
+        PERFORM set_config('synchronous_commit', 'local', true);
+    END IF;
+END
+$function$;
+COMMENT ON FUNCTION mfa._durable() IS
+'internal: raise synchronous_commit from off to local for the rest of the transaction (consumptions are acknowledged only when durable)';
+
+
 CREATE FUNCTION mfa._attempt_check(kind "char", subject bigint, failures integer, locked_until timestamptz,
                                    threshold integer, disable_threshold integer, now timestamptz)
 RETURNS text
@@ -468,6 +488,7 @@ DECLARE
     v_row mfa.user_lockouts;
     v_state record;
 BEGIN
+    PERFORM mfa._durable();
     SELECT l.* INTO v_row FROM mfa.user_lockouts AS l WHERE l.user_id = _attempt_failed_user.user_id FOR UPDATE;
     IF kind = 'c' THEN
         SELECT f.* INTO v_state
@@ -680,6 +701,7 @@ BEGIN
     IF set_password.password IS NULL THEN
         RAISE EXCEPTION 'password must not be null' USING ERRCODE = '22004';
     END IF;
+    PERFORM mfa._durable();
     INSERT INTO mfa.credentials AS c (user_id, type, password_hash, created_at, updated_at)
     VALUES (set_password.user_id, 'password', mfa.hash_password(set_password.password), v_now, v_now)
     ON CONFLICT (user_id) WHERE type = 'password'
@@ -706,6 +728,7 @@ DECLARE
     v_now timestamptz := mfa._now();
     v_sessions bigint;
 BEGIN
+    PERFORM mfa._durable();
     UPDATE mfa.sessions AS s SET revoked_at = v_now
     WHERE s.user_id = revoke_sessions.user_id AND s.revoked_at IS NULL AND s.expires_at > v_now;
     GET DIAGNOSTICS v_sessions = ROW_COUNT;
@@ -823,6 +846,7 @@ BEGIN
             last_used_at = v_now, updated_at = v_now
         WHERE c.credential_id = totp_verify.credential_id AND (c.last_step IS NULL OR c.last_step < v_step);
         IF FOUND THEN
+            PERFORM mfa._durable();
             PERFORM mfa._attempt_succeeded(v_cred.user_id, 'c');
             INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
             VALUES ('totp_verify', 'success', CASE WHEN v_cred.state = 'new' THEN 'enrolled' END, v_cred.realm_id,
@@ -1079,6 +1103,7 @@ BEGIN
         RETURN;
     END IF;
 
+    PERFORM mfa._durable();
     PERFORM mfa._attempt_succeeded(v_user_id, 'c');
     PERFORM mfa._admit_reset('t', v_mfa_token_id);
 
@@ -1145,6 +1170,7 @@ BEGIN
     IF logout.token IS NULL THEN
         RAISE EXCEPTION 'token must not be null' USING ERRCODE = '22004';
     END IF;
+    PERFORM mfa._durable();
     UPDATE mfa.sessions AS s SET revoked_at = v_now
     WHERE s.token_digest = mfa._token_digest(logout.token) AND s.revoked_at IS NULL AND s.expires_at > v_now
     RETURNING s.user_id INTO v_user_id;
