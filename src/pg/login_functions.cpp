@@ -6,12 +6,14 @@
 #include "pg/pg_glue.hpp"
 
 extern "C" {
+#include "access/xact.h"
 #include "utils/builtins.h"
 
 PG_FUNCTION_INFO_V1(pg_mfa_now);
 PG_FUNCTION_INFO_V1(pg_mfa_totp_match);
 PG_FUNCTION_INFO_V1(pg_mfa_new_token);
 PG_FUNCTION_INFO_V1(pg_mfa_token_digest);
+PG_FUNCTION_INFO_V1(pg_mfa_durable);
 }
 
 namespace core = pg_mfa::core;
@@ -132,4 +134,11 @@ extern "C" Datum pg_mfa_token_digest(PG_FUNCTION_ARGS) {
         ReportStatus(status, "token");
     }
     PG_RETURN_BYTEA_P(result);
+}
+
+// mfa._durable() -> void: the current transaction's commit flushes its WAL before it is acknowledged,
+// whatever synchronous_commit is (also if the caller lowers it after this call).
+extern "C" Datum pg_mfa_durable(PG_FUNCTION_ARGS) {
+    ForceSyncCommit();
+    PG_RETURN_VOID();
 }

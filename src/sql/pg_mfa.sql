@@ -388,23 +388,17 @@ $config$;
 -- Login: the brute-force throttle
 
 -- _durable: make the current transaction's commit durable before it is acknowledged. A consumed code or
--- token, a counted failure, a revoked session must not come back after a crash, and an application running
--- with synchronous_commit = off would otherwise get acknowledgements for commits not yet on disk. The
--- setting lasts until the end of the transaction (it is not reverted with the function) and is only
--- raised, never lowered: 'local' (WAL flushed here) replaces 'off'; every other value already waits.
+-- token, a counted failure, a new or revoked session must not come back (or vanish) after a crash, and an
+-- application running with synchronous_commit = off, or switching it off before COMMIT, would otherwise get
+-- acknowledgements for commits not yet on disk. PostgreSQL's ForceSyncCommit: the commit flushes its WAL
+-- whatever the setting says (a stronger setting keeps waiting for standbys as before).
 CREATE FUNCTION mfa._durable()
 RETURNS void
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE c VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
-AS $function$
-BEGIN
-    IF current_setting('synchronous_commit') = 'off' THEN
-        PERFORM set_config('synchronous_commit', 'local', true);
-    END IF;
-END
-$function$;
+AS 'MODULE_PATHNAME', 'pg_mfa_durable';
 COMMENT ON FUNCTION mfa._durable() IS
-'internal: raise synchronous_commit from off to local for the rest of the transaction (consumptions are acknowledged only when durable)';
+'internal: this transaction''s commit flushes its WAL whatever synchronous_commit says (consumptions are acknowledged only when durable)';
 
 
 CREATE FUNCTION mfa._attempt_check(kind "char", subject bigint, failures integer, locked_until timestamptz,
@@ -901,6 +895,7 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 #variable_conflict use_column
 BEGIN
+    PERFORM mfa._durable();  -- a session the client was given must survive a crash
     token := mfa._new_token('kss_');
     expires_at := _start_session.now + _start_session.lifetime;
     INSERT INTO mfa.sessions (token_digest, user_id, mfa_verified, created_at, expires_at)
