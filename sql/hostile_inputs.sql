@@ -100,6 +100,8 @@ INSERT INTO pg_temp.corpus (fn, args, call) VALUES
     ('mfa._start_session(bigint, interval, boolean, timestamptz)',
      ARRAY[:'alice', $$'1 hour'$$, 'true', 'to_timestamp(2000000000)'], NULL),
     ('mfa._setting_number(text, integer)', ARRAY[$$'block_size'$$, 'NULL'], NULL),
+    ('mfa._shown(text)', ARRAY[$$'acme'$$], NULL),
+    ('mfa._is_display_name(text, integer, boolean)', ARRAY[$$'alice'$$, '256', 'false'], NULL),
     ('mfa._complete_mfa(text, text)', ARRAY[format('%L', :'kli'), format('%L', :'next_code')], NULL);
 
 -- Hostile values by argument type, as SQL expressions.

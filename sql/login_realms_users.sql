@@ -63,10 +63,14 @@ SELECT :acme_alice <> :alice AS another_user,
 SELECT r.name AS realm, u.username
 FROM mfa.users AS u JOIN mfa.realms AS r USING (realm_id)
 ORDER BY r.realm_id, u.user_id;
--- Similar names are different users.
-SELECT mfa.create_user('alice@example.co') > 0 AS prefix,
-       mfa.create_user(' alice@example.com') > 0 AS leading_space,
-       mfa.create_user('alice@example.com ') > 0 AS trailing_space;
+-- Similar names are different users; names that only look alike (white space at either end, invisible or
+-- direction-changing characters) are refused.
+SELECT mfa.create_user('alice@example.co') > 0 AS prefix;
+SELECT v.label, pg_temp.sqlstate_of(format('SELECT mfa.create_user(%L)', v.name)) AS result
+FROM (VALUES (1, 'leading space', ' alice@example.com'), (2, 'trailing space', 'alice@example.com '),
+             (3, 'zero-width space', E'alice\u200B@example.com'), (4, 'right-to-left override', E'\u202Emoc.elpmaxe@ecila'),
+             (5, 'byte order mark', E'\uFEFFalice@example.com')) AS v(n, label, name)
+ORDER BY v.n;
 
 -- A user without a password: no credential at all (password logins fail until set_password).
 SELECT mfa.create_user('bob') AS bob \gset

@@ -90,7 +90,8 @@ SELECT p.oid::regprocedure AS public_may_execute, p.proacl
 FROM pg_proc AS p
 WHERE p.pronamespace = 'mfa'::regnamespace
   AND (p.proacl IS NULL OR EXISTS (SELECT FROM aclexplode(p.proacl) AS a WHERE a.grantee = 0));
--- Internal helpers (mfa._*) are granted to nobody: the owner is the only grantee.
+-- Internal helpers (mfa._*) are granted to nobody (the owner is the only grantee), but for the one that a
+-- CHECK constraint on a table mfa_admin may update calls (a constraint runs with the updater's privileges).
 SELECT p.oid::regprocedure AS internal_function_granted, p.proacl
 FROM pg_proc AS p
 WHERE p.pronamespace = 'mfa'::regnamespace AND p.proname LIKE '\_%'

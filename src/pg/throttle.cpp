@@ -26,6 +26,7 @@ extern "C" {
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "catalog/namespace.h"
+#include "common/int.h"
 
 PG_FUNCTION_INFO_V1(pg_mfa_attempt_check);
 PG_FUNCTION_INFO_V1(pg_mfa_attempt_failed);
@@ -181,9 +182,24 @@ void Evict(TimestampTz now) {
     }
 }
 
+// IntervalMicros converts a delay to microseconds (a month as 30 days), saturating instead of overflowing.
 int64 IntervalMicros(const Interval* interval) {
-    return interval->time + static_cast<int64>(interval->day) * USECS_PER_DAY +
-           static_cast<int64>(interval->month) * DAYS_PER_MONTH * USECS_PER_DAY;
+    int64 days = 0;
+    int64 result = 0;
+    if (pg_mul_s64_overflow(static_cast<int64>(interval->month), DAYS_PER_MONTH, &days) ||
+        pg_add_s64_overflow(days, interval->day, &days) || pg_mul_s64_overflow(days, USECS_PER_DAY, &result) ||
+        pg_add_s64_overflow(result, interval->time, &result)) {
+        return (interval->month < 0 || interval->day < 0) ? PG_INT64_MIN : PG_INT64_MAX;
+    }
+    return result;
+}
+
+TimestampTz FiniteNow(FunctionCallInfo fcinfo, int argument) {
+    const TimestampTz now = PG_GETARG_TIMESTAMPTZ(argument);
+    if (TIMESTAMP_NOT_FINITE(now)) {
+        ereport(ERROR, (errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE), errmsg("pg_mfa: the time of an attempt must be finite")));
+    }
+    return now;
 }
 
 ThrottleKey MakeKey(char kind, int64 subject) {
@@ -253,7 +269,7 @@ extern "C" Datum pg_mfa_attempt_check(PG_FUNCTION_ARGS) {
     pg_mfa::core::LockoutPolicy policy;
     policy.threshold = PG_GETARG_INT32(4);
     policy.disable_threshold = PG_GETARG_INT32(5);
-    const TimestampTz now = PG_GETARG_TIMESTAMPTZ(6);
+    const TimestampTz now = FiniteNow(fcinfo, 6);
     if (shared != nullptr && entries != nullptr) {
         const ThrottleKey key = MakeKey(PG_GETARG_CHAR(0), PG_GETARG_INT64(1));
         LWLockAcquire(shared->lock, LW_SHARED);
@@ -282,7 +298,7 @@ extern "C" Datum pg_mfa_attempt_failed(PG_FUNCTION_ARGS) {
     policy.threshold = PG_GETARG_INT32(4);
     policy.base_delay = IntervalMicros(PG_GETARG_INTERVAL_P(5));
     policy.max_delay = IntervalMicros(PG_GETARG_INTERVAL_P(6));
-    const TimestampTz now = PG_GETARG_TIMESTAMPTZ(7);
+    const TimestampTz now = FiniteNow(fcinfo, 7);
     if (shared != nullptr && entries != nullptr) {
         const ThrottleKey key = MakeKey(PG_GETARG_CHAR(0), PG_GETARG_INT64(1));
         LWLockAcquire(shared->lock, LW_EXCLUSIVE);
