@@ -2,10 +2,10 @@
 //
 // The flows keep each subject's count of unsuccessful attempts in tables (transactional). A caller who
 // rolls back its transaction would roll the count back with it, and guess for free. When pg_mfa is in
-// shared_preload_libraries, every admission is also recorded in a shared-memory table that no rollback
+// shared_preload_libraries, every failure is also recorded in a shared-memory table that no rollback
 // touches; the flows pass the table's view in and the larger count wins, so neither source can lower what
-// the other knows. The shared table is saved at a clean shutdown and read back at startup; after a crash
-// it starts from the (committed) table counts.
+// the other knows. The shared table survives restarts and crashes: a snapshot file plus an fsynced log of
+// the changes since (see "Durability" below).
 //
 // Everything here is C-style PostgreSQL code: no C++ object with a destructor is alive when something may
 // raise (STYLE.md §2). The policy arithmetic is the pure core's (core/lockout.hpp).
@@ -83,16 +83,46 @@ void RequestShared() {
     RequestNamedLWLockTranche("pg_mfa", 1);
 }
 
-// SaveState writes the non-zero entries at postmaster shutdown (the shared table survives a clean restart).
-void SaveState(int, Datum) {
-    if (shared == nullptr || entries == nullptr) {
+// Durability. The shared table is the state; two files in the data directory make it survive restarts
+// and crashes:
+//   pg_mfa_throttle.state  a snapshot: written at startup (after the log is folded in) and at a clean
+//                          shutdown, by rename, so it is always whole;
+//   pg_mfa_throttle.log    every change since the snapshot, appended by the backend that made it: a
+//                          failure is fsynced before the attempt's answer is returned, a reset (success)
+//                          is written without fsync (losing one only means an already-forgiven count
+//                          comes back).
+// At startup (also when the postmaster re-initializes shared memory after a crash) the snapshot is loaded
+// and the log replayed over it, the last record of a subject winning.
+
+constexpr const char* kLogFile = "pg_mfa_throttle.log";
+constexpr uint32 kLogMagic = 0x4d464c32;  // "MFL2"
+
+struct LogRecord {
+    uint32 magic;
+    uint32 padding;
+    ThrottleEntry entry;  // failures == 0: the subject was reset
+};
+
+// Apply puts one snapshot or log record into the shared table.
+void Apply(const ThrottleEntry& record) {
+    if (record.failures <= 0) {
+        hash_search(entries, &record.key, HASH_REMOVE, nullptr);
         return;
     }
+    bool found = false;
+    auto* entry = static_cast<ThrottleEntry*>(hash_search(entries, &record.key, HASH_ENTER_NULL, &found));
+    if (entry != nullptr) {
+        *entry = record;
+    }
+}
+
+// SaveSnapshot writes the non-zero entries to the snapshot file. Returns whether it is durably in place.
+bool SaveSnapshot() {
     const char* temporary = "pg_mfa_throttle.state.tmp";
     FILE* file = AllocateFile(temporary, PG_BINARY_W);
     if (file == nullptr) {
         ereport(LOG, (errcode_for_file_access(), errmsg("pg_mfa: could not write \"%s\": %m", temporary)));
-        return;
+        return false;
     }
     bool ok = fwrite(&kStateMagic, sizeof kStateMagic, 1, file) == 1;
     HASH_SEQ_STATUS scan;
@@ -109,32 +139,67 @@ void SaveState(int, Datum) {
     if (!ok) {
         ereport(LOG, (errcode_for_file_access(), errmsg("pg_mfa: could not write \"%s\": %m", temporary)));
         unlink(temporary);
-        return;
+        return false;
     }
-    (void) durable_rename(temporary, kStateFile, LOG);
+    return durable_rename(temporary, kStateFile, LOG) == 0;
 }
 
-// LoadState reads what SaveState wrote, once, and removes the file: after a crash (when the postmaster
-// re-initializes shared memory) nothing stale comes back; the committed counts in the tables remain.
+// SaveState runs when the postmaster exits. After a crash (code != 0) shared memory may be damaged: the
+// snapshot and the log on disk are the state then.
+void SaveState(int code, Datum) {
+    if (code != 0 || shared == nullptr || entries == nullptr) {
+        return;
+    }
+    if (SaveSnapshot()) {
+        unlink(kLogFile);
+    }
+}
+
+// LoadState reads the snapshot and replays the log over it, then folds both into a new snapshot.
 void LoadState() {
     FILE* file = AllocateFile(kStateFile, PG_BINARY_R);
+    if (file != nullptr) {
+        uint32 magic = 0;
+        if (fread(&magic, sizeof magic, 1, file) == 1 && magic == kStateMagic) {
+            ThrottleEntry record;
+            while (fread(&record, sizeof record, 1, file) == 1) {
+                Apply(record);
+            }
+        }
+        FreeFile(file);
+    }
+    file = AllocateFile(kLogFile, PG_BINARY_R);
     if (file == nullptr) {
         return;
     }
-    uint32 magic = 0;
-    if (fread(&magic, sizeof magic, 1, file) == 1 && magic == kStateMagic) {
-        ThrottleEntry record;
-        while (fread(&record, sizeof record, 1, file) == 1) {
-            bool found = false;
-            auto* entry = static_cast<ThrottleEntry*>(hash_search(entries, &record.key, HASH_ENTER_NULL, &found));
-            if (entry == nullptr) {
-                break;
-            }
-            *entry = record;
+    LogRecord record;
+    while (fread(&record, sizeof record, 1, file) == 1) {
+        if (record.magic == kLogMagic) {  // a torn last record (a crash mid-write) is not read whole
+            Apply(record.entry);
         }
     }
     FreeFile(file);
-    unlink(kStateFile);
+    if (SaveSnapshot()) {
+        unlink(kLogFile);
+    }
+}
+
+// AppendLog records a change of one subject, after the shared lock is released. A failure that cannot be
+// logged is still counted in shared memory; the server log says durability was lost.
+void AppendLog(const ThrottleEntry& entry, bool sync) {
+    LogRecord record;
+    memset(&record, 0, sizeof record);
+    record.magic = kLogMagic;
+    record.entry = entry;
+    const int fd = OpenTransientFile(kLogFile, O_WRONLY | O_APPEND | O_CREAT | PG_BINARY);
+    if (fd < 0) {
+        ereport(WARNING, (errcode_for_file_access(), errmsg("pg_mfa: could not open \"%s\": %m", kLogFile)));
+        return;
+    }
+    if (write(fd, &record, sizeof record) != static_cast<ssize_t>(sizeof record) || (sync && pg_fsync(fd) != 0)) {
+        ereport(WARNING, (errcode_for_file_access(), errmsg("pg_mfa: could not write \"%s\": %m", kLogFile)));
+    }
+    CloseTransientFile(fd);
 }
 
 void StartupShared() {
@@ -308,6 +373,8 @@ extern "C" Datum pg_mfa_attempt_failed(PG_FUNCTION_ARGS) {
             Evict(now);
             entry = static_cast<ThrottleEntry*>(hash_search(entries, &key, HASH_ENTER_NULL, &found));
         }
+        ThrottleEntry logged;
+        memset(&logged, 0, sizeof logged);
         if (entry != nullptr) {
             if (found) {
                 state = pg_mfa::core::MergeLockout(state, pg_mfa::core::LockoutState{entry->failures, entry->locked_until});
@@ -316,10 +383,16 @@ extern "C" Datum pg_mfa_attempt_failed(PG_FUNCTION_ARGS) {
             entry->failures = state.failures;
             entry->locked_until = state.locked_until;
             entry->last_update = now;
+            logged = *entry;
         } else {
             pg_mfa::core::RecordFailure(policy, now, &state);
         }
         LWLockRelease(shared->lock);
+        // Durable before the caller can learn the attempt failed. The subject's row lock, held by the
+        // caller, keeps the log's records of one subject in order.
+        if (entry != nullptr) {
+            AppendLog(logged, /*sync=*/true);
+        }
     } else {
         pg_mfa::core::RecordFailure(policy, now, &state);
     }
@@ -340,8 +413,15 @@ extern "C" Datum pg_mfa_admit_reset(PG_FUNCTION_ARGS) {
     const ThrottleKey key = MakeKey(PG_GETARG_CHAR(0), PG_GETARG_INT64(1));
     if (shared != nullptr && entries != nullptr) {
         LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-        hash_search(entries, &key, HASH_REMOVE, nullptr);
+        bool found = false;
+        hash_search(entries, &key, HASH_REMOVE, &found);
         LWLockRelease(shared->lock);
+        if (found) {
+            ThrottleEntry reset;
+            memset(&reset, 0, sizeof reset);
+            reset.key = key;
+            AppendLog(reset, /*sync=*/false);
+        }
     }
     PG_RETURN_VOID();
 }
