@@ -111,7 +111,20 @@ SELECT * FROM mfa.validate_session(:'session_token');
 \pset footer off
 
 \echo
-\echo '== 12. Back to the superuser (RESET ROLE): the audit trail in mfa.events (mfa_admin may read it).'
+\echo '== 12. Guessing: a 6-digit code is only 20 bits, so guesses are throttled per user, across all tokens'
+\echo '       and devices. After 5 failures (the replayed code above was the first) every further attempt,'
+\echo '       even with the right code, is refused unread for 30 s, then 60 s, doubling; a refusal looks'
+\echo '       like any failure. pg_mfa is preloaded here, so a guesser who rolls back its transaction does'
+\echo '       not get its guesses back either.'
+\echo
+SELECT token AS guess_token FROM mfa.authenticate_password(:'username', :'password') \gset
+SELECT n AS attempt, (SELECT result FROM mfa.complete_mfa(:'guess_token', g.code)) AS result
+FROM (VALUES (1, '000001'), (2, '000002'), (3, '000003'), (4, '000004'), (5, '000005')) AS g(n, code);
+\set code `oathtool --totp --base32 --now 'now + 60 seconds' :'secret'`
+SELECT 'right code, 6th attempt' AS attempt, result FROM mfa.complete_mfa(:'guess_token', :'code');
+
+\echo
+\echo '== 13. Back to the superuser (RESET ROLE): the audit trail in mfa.events (mfa_admin may read it).'
 \echo '       It records every attempt and credential change, never a password, code, secret or token.'
 \echo
 RESET ROLE;
