@@ -90,6 +90,7 @@ INSERT INTO pg_temp.corpus (fn, args, call) VALUES
            'to_timestamp(2000000000)'], NULL),
     ('mfa._admit_reset("char", bigint)', ARRAY[$$'c'$$, $$nextval('pg_temp.subjects')$$], NULL),
     ('mfa._throttle_shared()', ARRAY[]::text[], 'SELECT mfa._throttle_shared(%s) IS NOT NULL'),
+    ('mfa._throttle_sync()', ARRAY[]::text[], NULL),
     ('mfa._attempt_admit(bigint, "char", mfa.realms, timestamptz)',
      ARRAY[:'carol', $$'c'$$, '(SELECT r FROM mfa.realms AS r WHERE r.realm_id = 0)', 'to_timestamp(2000000000)'], NULL),
     ('mfa._attempt_failed_user(bigint, "char", mfa.realms, timestamptz)',

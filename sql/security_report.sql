@@ -45,6 +45,19 @@ RESET pg_mfa.argon2_memory;
 SET pg_mfa.argon2_iterations = 1;
 SELECT pg_temp.status('password_hashing') AS hashing_t1;
 RESET pg_mfa.argon2_iterations;
+SET log_transaction_sample_rate = 0.01;
+SELECT pg_temp.status('log_transaction_sample_rate') AS transaction_sample;
+RESET log_transaction_sample_rate;
+-- Settings of a role or a database (the application's sessions, not this one) are checked too.
+CREATE ROLE regress_report_logged;
+SELECT pg_temp.status('role_and_database_settings') AS role_settings_default;
+ALTER ROLE regress_report_logged SET log_statement = 'all';
+SELECT pg_temp.status('role_and_database_settings') AS role_log_statement_all,
+       (SELECT detail FROM mfa.security_report() WHERE check_name = 'role_and_database_settings') AS detail;
+ALTER ROLE regress_report_logged RESET log_statement;
+ALTER ROLE regress_report_logged SET pg_mfa.clock_override = '2000000000';
+SELECT pg_temp.status('role_and_database_settings') AS role_clock_override;
+DROP ROLE regress_report_logged;
 -- The advice names the setting to change.
 SET log_min_duration_statement = 0;
 SELECT advice FROM mfa.security_report() WHERE check_name = 'log_min_duration_statement';

@@ -27,11 +27,13 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "catalog/namespace.h"
 #include "common/int.h"
+#include "port/pg_crc32c.h"
 
 PG_FUNCTION_INFO_V1(pg_mfa_attempt_check);
 PG_FUNCTION_INFO_V1(pg_mfa_attempt_failed);
 PG_FUNCTION_INFO_V1(pg_mfa_admit_reset);
 PG_FUNCTION_INFO_V1(pg_mfa_throttle_shared);
+PG_FUNCTION_INFO_V1(pg_mfa_throttle_sync);
 }
 
 namespace {
@@ -95,13 +97,21 @@ void RequestShared() {
 // and the log replayed over it, the last record of a subject winning.
 
 constexpr const char* kLogFile = "pg_mfa_throttle.log";
-constexpr uint32 kLogMagic = 0x4d464c32;  // "MFL2"
+constexpr uint32 kLogMagic = 0x4d464c33;  // "MFL3"
 
 struct LogRecord {
     uint32 magic;
-    uint32 padding;
+    pg_crc32c crc;        // CRC-32C of entry: a torn or misaligned record is never taken for one
     ThrottleEntry entry;  // failures == 0: the subject was reset
 };
+
+pg_crc32c RecordCrc(const ThrottleEntry& entry) {
+    pg_crc32c crc;
+    INIT_CRC32C(crc);
+    COMP_CRC32C(crc, &entry, sizeof entry);
+    FIN_CRC32C(crc);
+    return crc;
+}
 
 // Apply puts one snapshot or log record into the shared table.
 void Apply(const ThrottleEntry& record) {
@@ -111,9 +121,12 @@ void Apply(const ThrottleEntry& record) {
     }
     bool found = false;
     auto* entry = static_cast<ThrottleEntry*>(hash_search(entries, &record.key, HASH_ENTER_NULL, &found));
-    if (entry != nullptr) {
-        *entry = record;
+    if (entry == nullptr) {
+        ereport(LOG, (errmsg("pg_mfa: throttle table full at startup; a saved count was dropped"),
+                      errhint("Raise pg_mfa.throttle_entries. The committed counts in the tables remain.")));
+        return;
     }
+    *entry = record;
 }
 
 // SaveSnapshot writes the non-zero entries to the snapshot file. Returns whether it is durably in place.
@@ -172,10 +185,30 @@ void LoadState() {
     if (file == nullptr) {
         return;
     }
-    LogRecord record;
-    while (fread(&record, sizeof record, 1, file) == 1) {
-        if (record.magic == kLogMagic) {  // a torn last record (a crash mid-write) is not read whole
+    // Records are read from a sliding buffer and checked by magic and CRC; after anything that is not a
+    // whole record (a short write when the disk was full, a write torn by a crash) the reader moves on
+    // byte by byte until records line up again, so one bad spot loses nothing after it.
+    char buffer[8192];
+    size_t filled = 0;
+    size_t position = 0;
+    bool more = true;
+    while (more || filled - position >= sizeof(LogRecord)) {
+        if (more && filled - position < sizeof(LogRecord)) {
+            memmove(buffer, buffer + position, filled - position);
+            filled -= position;
+            position = 0;
+            const size_t got = fread(buffer + filled, 1, sizeof buffer - filled, file);
+            filled += got;
+            more = got > 0;
+            continue;
+        }
+        LogRecord record;
+        memcpy(&record, buffer + position, sizeof record);
+        if (record.magic == kLogMagic && EQ_CRC32C(record.crc, RecordCrc(record.entry))) {
             Apply(record.entry);
+            position += sizeof record;
+        } else {
+            position += 1;
         }
     }
     FreeFile(file);
@@ -191,6 +224,7 @@ void AppendLog(const ThrottleEntry& entry, bool sync) {
     memset(&record, 0, sizeof record);
     record.magic = kLogMagic;
     record.entry = entry;
+    record.crc = RecordCrc(record.entry);
     const int fd = OpenTransientFile(kLogFile, O_WRONLY | O_APPEND | O_CREAT | PG_BINARY);
     if (fd < 0) {
         ereport(WARNING, (errcode_for_file_access(), errmsg("pg_mfa: could not open \"%s\": %m", kLogFile)));
@@ -216,7 +250,9 @@ void StartupShared() {
     memset(&info, 0, sizeof info);
     info.keysize = sizeof(ThrottleKey);
     info.entrysize = sizeof(ThrottleEntry);
-    entries = ShmemInitHash("pg_mfa throttle entries", max_entries, max_entries, &info, HASH_ELEM | HASH_BLOBS);
+    // Fixed size: the table never takes shared memory beyond what was reserved for it (a full table evicts).
+    entries = ShmemInitHash("pg_mfa throttle entries", max_entries, max_entries, &info,
+                            HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
     LWLockRelease(AddinShmemInitLock);
     if (!IsUnderPostmaster) {
         LoadState();
@@ -224,27 +260,41 @@ void StartupShared() {
     }
 }
 
-// Evict makes room in a full table: the entry updated longest ago that is not locked now, else the one
-// updated longest ago. Called with the lock held exclusively.
-void Evict(TimestampTz now) {
+// Evict makes room in a full table, with the lock held exclusively, in one pass over it: every entry
+// not locked now and untouched for a day goes (its committed count stays in the tables); if there is
+// none, the least recently updated unlocked entry, else the least recently updated one. Removed keys are
+// returned (at most `capacity`) so the caller can log them once the lock is released; the log must not
+// bring them back at a restart. Returns how many were removed.
+int Evict(TimestampTz now, ThrottleKey* removed, int capacity) {
     HASH_SEQ_STATUS scan;
     hash_seq_init(&scan, entries);
     ThrottleEntry* entry;
     ThrottleEntry* oldest_unlocked = nullptr;
     ThrottleEntry* oldest = nullptr;
+    int count = 0;
     while ((entry = static_cast<ThrottleEntry*>(hash_seq_search(&scan))) != nullptr) {
+        const bool unlocked = entry->locked_until <= now;
+        if (unlocked && entry->last_update < now - USECS_PER_DAY && count < capacity) {
+            removed[count++] = entry->key;
+            hash_search(entries, &entry->key, HASH_REMOVE, nullptr);  // allowed during a seq scan
+            continue;
+        }
         if (oldest == nullptr || entry->last_update < oldest->last_update) {
             oldest = entry;
         }
-        if (entry->locked_until <= now && (oldest_unlocked == nullptr || entry->last_update < oldest_unlocked->last_update)) {
+        if (unlocked && (oldest_unlocked == nullptr || entry->last_update < oldest_unlocked->last_update)) {
             oldest_unlocked = entry;
         }
     }
-    ThrottleEntry* victim = oldest_unlocked != nullptr ? oldest_unlocked : oldest;
-    if (victim != nullptr) {
-        const ThrottleKey key = victim->key;
-        hash_search(entries, &key, HASH_REMOVE, nullptr);
+    if (count == 0) {
+        ThrottleEntry* victim = oldest_unlocked != nullptr ? oldest_unlocked : oldest;
+        if (victim != nullptr) {
+            removed[count++] = victim->key;
+            const ThrottleKey key = victim->key;
+            hash_search(entries, &key, HASH_REMOVE, nullptr);
+        }
     }
+    return count;
 }
 
 // IntervalMicros converts a delay to microseconds (a month as 30 days), saturating instead of overflowing.
@@ -369,8 +419,11 @@ extern "C" Datum pg_mfa_attempt_failed(PG_FUNCTION_ARGS) {
         LWLockAcquire(shared->lock, LW_EXCLUSIVE);
         bool found = false;
         auto* entry = static_cast<ThrottleEntry*>(hash_search(entries, &key, HASH_ENTER_NULL, &found));
+        constexpr int kEvictBatch = 256;
+        ThrottleKey evicted[kEvictBatch];
+        int evicted_count = 0;
         if (entry == nullptr) {
-            Evict(now);
+            evicted_count = Evict(now, evicted, kEvictBatch);
             entry = static_cast<ThrottleEntry*>(hash_search(entries, &key, HASH_ENTER_NULL, &found));
         }
         ThrottleEntry logged;
@@ -390,6 +443,12 @@ extern "C" Datum pg_mfa_attempt_failed(PG_FUNCTION_ARGS) {
         LWLockRelease(shared->lock);
         // Durable before the caller can learn the attempt failed. The subject's row lock, held by the
         // caller, keeps the log's records of one subject in order.
+        for (int i = 0; i < evicted_count; ++i) {
+            ThrottleEntry reset;
+            memset(&reset, 0, sizeof reset);
+            reset.key = evicted[i];
+            AppendLog(reset, /*sync=*/false);  // made durable by the fsync just below
+        }
         if (entry != nullptr) {
             AppendLog(logged, /*sync=*/true);
         }
@@ -417,10 +476,25 @@ extern "C" Datum pg_mfa_admit_reset(PG_FUNCTION_ARGS) {
         hash_search(entries, &key, HASH_REMOVE, &found);
         LWLockRelease(shared->lock);
         if (found) {
+            // Durable: a forgiven count (an administrator's reset of the ceiling among them) must not
+            // come back after a crash. Only subjects that had failures pay for the fsync.
             ThrottleEntry reset;
             memset(&reset, 0, sizeof reset);
             reset.key = key;
-            AppendLog(reset, /*sync=*/false);
+            AppendLog(reset, /*sync=*/true);
+        }
+    }
+    PG_RETURN_VOID();
+}
+
+// mfa._throttle_sync() -> void: the fsync a counted failure costs, for the paths that count nothing (an
+// unknown user, a refused attempt), so they take as long as a failure that was counted.
+extern "C" Datum pg_mfa_throttle_sync(PG_FUNCTION_ARGS) {
+    if (shared != nullptr && entries != nullptr) {
+        const int fd = OpenTransientFile(kLogFile, O_WRONLY | O_APPEND | O_CREAT | PG_BINARY);
+        if (fd >= 0) {
+            (void) pg_fsync(fd);
+            CloseTransientFile(fd);
         }
     }
     PG_RETURN_VOID();

@@ -456,6 +456,14 @@ SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_admit_reset';
 COMMENT ON FUNCTION mfa._admit_reset("char", bigint) IS 'internal: forget a subject''s attempts in shared memory';
 
+CREATE FUNCTION mfa._throttle_sync()
+RETURNS void
+LANGUAGE c VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'pg_mfa_throttle_sync';
+COMMENT ON FUNCTION mfa._throttle_sync() IS
+'internal: the fsync a counted failure costs, for failure paths that count nothing (equal timing)';
+
 CREATE FUNCTION mfa._throttle_shared()
 RETURNS boolean
 LANGUAGE c VOLATILE STRICT PARALLEL SAFE
@@ -728,14 +736,16 @@ BEGIN
         RAISE EXCEPTION 'password must not be null' USING ERRCODE = '22004';
     END IF;
     PERFORM mfa._durable();
+    -- A second step begun with the old password must not finish after the change. The tokens first: every
+    -- flow locks a kli_ token before the user's lockouts row and credentials (complete_mfa does), so this
+    -- order cannot deadlock with a login.
+    UPDATE mfa.mfa_tokens AS t SET consumed_at = v_now
+    WHERE t.user_id = set_password.user_id AND t.consumed_at IS NULL AND t.expires_at > v_now;
     INSERT INTO mfa.credentials AS c (user_id, type, password_hash, created_at, updated_at)
     VALUES (set_password.user_id, 'password', mfa.hash_password(set_password.password), v_now, v_now)
     ON CONFLICT (user_id) WHERE type = 'password'
     DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at
     RETURNING c.credential_id INTO v_credential_id;
-    -- A second step begun with the old password must not finish after the change.
-    UPDATE mfa.mfa_tokens AS t SET consumed_at = v_now
-    WHERE t.user_id = set_password.user_id AND t.consumed_at IS NULL AND t.expires_at > v_now;
     INSERT INTO mfa.events (type, result, realm_id, user_id, credential_id)
     VALUES ('password_set', 'success', v_realm_id, set_password.user_id, v_credential_id);
 END
@@ -974,6 +984,8 @@ BEGIN
         v_decision := mfa._attempt_admit(v_user_id, 'p', v_realm, mfa._now());
         IF v_decision <> 'admit' THEN
             PERFORM mfa._password_check(authenticate_password.password, NULL);
+            PERFORM mfa._durable();  -- the flushes a counted failure costs, for equal timing
+            PERFORM mfa._throttle_sync();
             INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
             VALUES ('password_login', 'failure', 'throttled', v_realm.realm_id, v_user_id, v_credential_id);
             RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
@@ -985,6 +997,9 @@ BEGIN
     IF NOT mfa._password_check(authenticate_password.password, v_hash) THEN
         IF v_user_id IS NOT NULL THEN
             PERFORM mfa._attempt_failed_user(v_user_id, 'p', v_realm, mfa._now());
+        ELSE
+            PERFORM mfa._durable();  -- the flushes a counted failure costs, for equal timing
+            PERFORM mfa._throttle_sync();
         END IF;
         INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
         VALUES ('password_login', 'failure',
@@ -1089,6 +1104,8 @@ BEGIN
     END IF;
     v_decision := mfa._attempt_admit(v_user_id, 'c', v_realm, v_now);
     IF v_decision <> 'admit' THEN
+        PERFORM mfa._durable();  -- the flushes a counted failure costs, for closer timing
+        PERFORM mfa._throttle_sync();
         INSERT INTO mfa.events (type, result, reason, realm_id, user_id)
         VALUES ('mfa_login', 'failure', CASE WHEN v_decision = 'locked' THEN 'throttled' ELSE 'disabled' END,
                 v_realm.realm_id, v_user_id);
@@ -1307,6 +1324,41 @@ BEGIN
     ELSE
         status := 'ok';
         detail := 'Statements are not logged for their duration.';
+        advice := NULL;
+    END IF;
+    RETURN NEXT;
+
+    check_name := 'log_transaction_sample_rate';
+    IF (SELECT s.setting::float8 FROM pg_catalog.pg_settings AS s WHERE s.name = 'log_transaction_sample_rate') > 0 THEN
+        status := 'warning';
+        detail := pg_catalog.format('log_transaction_sample_rate = %s logs every statement of a sample of '
+                                    'transactions, logins included, with their text.',
+                                    current_setting('log_transaction_sample_rate'));
+        advice := 'Set log_transaction_sample_rate = 0.';
+    ELSE
+        status := 'ok';
+        detail := 'Transactions are not sampled into the log.';
+        advice := NULL;
+    END IF;
+    RETURN NEXT;
+
+    -- Settings made for a role or a database (ALTER ROLE / ALTER DATABASE ... SET) apply to the
+    -- application's sessions, not necessarily to this one.
+    check_name := 'role_and_database_settings';
+    SELECT pg_catalog.string_agg(DISTINCT pg_catalog.format('%s (%s)', c.setting,
+                                 CASE WHEN d.setrole <> 0 THEN 'role ' || d.setrole::regrole::text
+                                      ELSE 'database ' || (SELECT datname FROM pg_catalog.pg_database WHERE oid = d.setdatabase) END), ', ')
+    INTO v_setting
+    FROM pg_catalog.pg_db_role_setting AS d, pg_catalog.unnest(d.setconfig) AS c(setting)
+    WHERE c.setting ~ '^(log_statement=all|log_min_duration_statement=[0-9]|log_min_duration_sample=[0-9]|log_transaction_sample_rate=(0*[1-9]|0*\.[0-9]*[1-9])|log_parameter_max_length_on_error=[1-9-]|pg_mfa\.clock_override=.|auto_explain\.|pgaudit\.log_parameter=(on|true|1))';
+    IF v_setting IS NOT NULL THEN
+        status := 'warning';
+        detail := 'Settings made for roles or databases that log statements or parameters, or fix the clock: '
+                  || v_setting || '.';
+        advice := 'Reset them with ALTER ROLE ... RESET or ALTER DATABASE ... RESET.';
+    ELSE
+        status := 'ok';
+        detail := 'No role or database setting logs statements or parameters or fixes the clock.';
         advice := NULL;
     END IF;
     RETURN NEXT;
