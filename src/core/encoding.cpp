@@ -119,7 +119,8 @@ Status Base32Decode(std::string_view in, SecretBytes* out) noexcept {
     }
 }
 
-Status Base64Encode(ByteView in, bool url_safe, std::string* out) noexcept {
+template <class String>
+Status Base64Encode(ByteView in, bool url_safe, String* out) noexcept {
     const char* alphabet = url_safe ? kBase64UrlAlphabet : kBase64Alphabet;
     try {
         out->reserve(out->size() + (in.size * 4 + 2) / 3);
@@ -148,6 +149,9 @@ Status Base64Encode(ByteView in, bool url_safe, std::string* out) noexcept {
         return Status::kOutOfMemory;
     }
 }
+
+template Status Base64Encode<std::string>(ByteView, bool, std::string*) noexcept;
+template Status Base64Encode<SecretString::String>(ByteView, bool, SecretString::String*) noexcept;
 
 Status Base64Decode(std::string_view in, bool url_safe, std::vector<std::uint8_t>* out) noexcept {
     out->clear();

@@ -25,7 +25,9 @@ template <class String>
 
 // Base64Encode appends the base64 encoding of `in` without '=' padding: the standard alphabet (PHC
 // strings) or, with url_safe, the URL and filename safe alphabet of RFC 4648 §5 (tokens).
-[[nodiscard]] Status Base64Encode(ByteView in, bool url_safe, std::string* out) noexcept;
+// Any string type: std::string, or SecretString::String for text that is a secret (a token).
+template <class String>
+[[nodiscard]] Status Base64Encode(ByteView in, bool url_safe, String* out) noexcept;
 
 // Base64Decode replaces `*out` with the bytes of unpadded base64 text in the chosen alphabet. Strict:
 // no padding, no whitespace, canonical trailing bits. Returns kHashMalformed on any deviation (its only

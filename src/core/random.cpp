@@ -76,14 +76,9 @@ Status GenerateToken(const RandomSource& random, std::string_view prefix, Secret
     }
     Status status = Status::kOk;
     try {
-        std::string encoded;
-        encoded.reserve(prefix.size() + 44);
-        encoded.append(prefix.data(), prefix.size());
-        status = Base64Encode(ByteView(bytes, sizeof bytes), /*url_safe=*/true, &encoded);
-        if (status == Status::kOk) {
-            out->str().assign(encoded.data(), encoded.size());
-        }
-        SecureWipe(&encoded[0], encoded.capacity());
+        out->str().reserve(prefix.size() + 44);
+        out->str().append(prefix.data(), prefix.size());
+        status = Base64Encode(ByteView(bytes, sizeof bytes), /*url_safe=*/true, &out->str());
     } catch (const std::bad_alloc&) {
         status = Status::kOutOfMemory;
     }

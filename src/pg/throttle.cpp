@@ -14,6 +14,7 @@
 
 extern "C" {
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/fd.h"
@@ -487,9 +488,11 @@ extern "C" Datum pg_mfa_admit_reset(PG_FUNCTION_ARGS) {
     PG_RETURN_VOID();
 }
 
-// mfa._throttle_sync() -> void: the fsync a counted failure costs, for the paths that count nothing (an
-// unknown user, a refused attempt), so they take as long as a failure that was counted.
+// mfa._throttle_sync() -> void: the flushes a counted failure costs (the log's fsync, and the commit's, as
+// mfa._durable forces it), for the paths that count nothing (an unknown user, a refused attempt), so they
+// take as long as a failure that was counted.
 extern "C" Datum pg_mfa_throttle_sync(PG_FUNCTION_ARGS) {
+    ForceSyncCommit();
     if (shared != nullptr && entries != nullptr) {
         const int fd = OpenTransientFile(kLogFile, O_WRONLY | O_APPEND | O_CREAT | PG_BINARY);
         if (fd >= 0) {

@@ -462,7 +462,7 @@ LANGUAGE c VOLATILE STRICT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_throttle_sync';
 COMMENT ON FUNCTION mfa._throttle_sync() IS
-'internal: the fsync a counted failure costs, for failure paths that count nothing (equal timing)';
+'internal: the flushes a counted failure costs (log fsync, forced commit flush), for failure paths that count nothing';
 
 CREATE FUNCTION mfa._throttle_shared()
 RETURNS boolean
@@ -984,8 +984,7 @@ BEGIN
         v_decision := mfa._attempt_admit(v_user_id, 'p', v_realm, mfa._now());
         IF v_decision <> 'admit' THEN
             PERFORM mfa._password_check(authenticate_password.password, NULL);
-            PERFORM mfa._durable();  -- the flushes a counted failure costs, for equal timing
-            PERFORM mfa._throttle_sync();
+            PERFORM mfa._throttle_sync();  -- the flushes a counted failure costs, for equal timing
             INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
             VALUES ('password_login', 'failure', 'throttled', v_realm.realm_id, v_user_id, v_credential_id);
             RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
@@ -998,8 +997,7 @@ BEGIN
         IF v_user_id IS NOT NULL THEN
             PERFORM mfa._attempt_failed_user(v_user_id, 'p', v_realm, mfa._now());
         ELSE
-            PERFORM mfa._durable();  -- the flushes a counted failure costs, for equal timing
-            PERFORM mfa._throttle_sync();
+            PERFORM mfa._throttle_sync();  -- the flushes a counted failure costs, for equal timing
         END IF;
         INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
         VALUES ('password_login', 'failure',
@@ -1104,8 +1102,7 @@ BEGIN
     END IF;
     v_decision := mfa._attempt_admit(v_user_id, 'c', v_realm, v_now);
     IF v_decision <> 'admit' THEN
-        PERFORM mfa._durable();  -- the flushes a counted failure costs, for closer timing
-        PERFORM mfa._throttle_sync();
+        PERFORM mfa._throttle_sync();  -- the flushes a counted failure costs, for closer timing
         INSERT INTO mfa.events (type, result, reason, realm_id, user_id)
         VALUES ('mfa_login', 'failure', CASE WHEN v_decision = 'locked' THEN 'throttled' ELSE 'disabled' END,
                 v_realm.realm_id, v_user_id);
