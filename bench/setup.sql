@@ -1,0 +1,67 @@
+-- bench/setup.sql: the benchmark's data, loaded by bench/run into a throwaway cluster (never into a real one).
+-- Users are written straight into pg_mfa's tables (as the superuser running the benchmark) so that a
+-- million of them take a minute, not a million Argon2id hashes: every user shares one password hash and
+-- one TOTP secret; which secret a check keys with costs nothing extra. Tokens are made from the user id
+-- so that pgbench scripts can name them ('kli_' / 'kss_' and the id padded to 43 characters, the length
+-- of a real token); only their SHA-256 digests are stored, as pg_mfa stores them.
+
+CREATE SCHEMA bench;
+
+-- The shared TOTP secret (RFC 6238's SHA-1 test key) and the clock of each run.
+CREATE TABLE bench.settings (name text PRIMARY KEY, value text NOT NULL);
+
+-- bench.load(n, password_hash): users 1..n in the default realm, each with the password hash, one active
+-- TOTP device (credential 2u) and one live session. Ids are given explicitly and the sequences moved past
+-- them, so that later inserts by the flows get fresh ids.
+CREATE FUNCTION bench.load(n integer, password_hash text, secret bytea, session_expiry timestamptz)
+RETURNS void
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_realm bigint := (SELECT realm_id FROM mfa.realms WHERE name = 'default');
+BEGIN
+    INSERT INTO mfa.users (user_id, realm_id, username)
+    SELECT u, v_realm, 'user' || u FROM generate_series(1, n) AS u;
+    INSERT INTO mfa.user_lockouts (user_id) SELECT u FROM generate_series(1, n) AS u;
+    INSERT INTO mfa.credentials (credential_id, user_id, type, password_hash)
+    SELECT 2 * u - 1, u, 'password', load.password_hash FROM generate_series(1, n) AS u;
+    INSERT INTO mfa.credentials (credential_id, user_id, type, name, otp_secret, algorithm, digits, period, state,
+                                 verified_at)
+    SELECT 2 * u, u, 'totp', 'Phone', load.secret, 'sha1', 6, 30, 'active', clock_timestamp()
+    FROM generate_series(1, n) AS u;
+    INSERT INTO mfa.sessions (session_id, token_digest, user_id, mfa_verified, created_at, expires_at)
+    SELECT u, mfa._token_digest('kss_' || lpad(u::text, 43, 'x')), u, true, clock_timestamp(), session_expiry
+    FROM generate_series(1, n) AS u;
+    PERFORM setval(pg_get_serial_sequence('mfa.users', 'user_id'), n);
+    PERFORM setval(pg_get_serial_sequence('mfa.credentials', 'credential_id'), 2 * n);
+    PERFORM setval(pg_get_serial_sequence('mfa.sessions', 'session_id'), n);
+    INSERT INTO bench.settings VALUES ('users', n::text);
+END
+$function$;
+
+-- bench.arm(first, last, kind, clock): fresh kli_ tokens for users first..last before a run of a second-step
+-- case, and the state the previous run left removed (its tokens, sessions and audit events), so that every
+-- run starts from the same tables. kind 'digest': tokens stored as SHA-256 digests (pg_mfa and the
+-- PL/pgSQL baseline); kind 'plain': tokens of 32 characters stored as their bytes (the no-crypto floor).
+CREATE FUNCTION bench.arm(first integer, last integer, kind text, clock bigint)
+RETURNS void
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_users integer := (SELECT value::integer FROM bench.settings WHERE name = 'users');
+    v_at timestamptz := to_timestamp(clock);
+BEGIN
+    DELETE FROM mfa.mfa_tokens;
+    DELETE FROM mfa.sessions WHERE session_id > v_users;
+    DELETE FROM mfa.events;
+    IF kind = 'digest' THEN
+        INSERT INTO mfa.mfa_tokens (token_digest, user_id, created_at, expires_at)
+        SELECT mfa._token_digest('kli_' || lpad(u::text, 43, 'x')), u, v_at, v_at + interval '5 minutes'
+        FROM generate_series(first, last) AS u;
+    ELSE
+        INSERT INTO mfa.mfa_tokens (token_digest, user_id, created_at, expires_at)
+        SELECT convert_to('kli_' || lpad(u::text, 28, 'x'), 'UTF8'), u, v_at, v_at + interval '5 minutes'
+        FROM generate_series(first, last) AS u;
+    END IF;
+END
+$function$;

@@ -1,0 +1,5 @@
+-- baseline: the same check in PL/pgSQL over pgcrypto hmac() (bench/baseline/plpgsql_pgcrypto.sql)
+\set cid 2 * random(1, :users)
+SELECT bench_plpgsql.totp_match(c.otp_secret, :code, clock_timestamp(), 1, c.digits, c.period, c.algorithm,
+                                c.last_step)
+FROM mfa.credentials AS c WHERE c.credential_id = :cid;
