@@ -39,11 +39,11 @@ BEGIN
 END
 $function$;
 
--- bench.arm(first, last, kind, clock): fresh kli_ tokens for users first..last before a run of a second-step
--- case, and the state the previous run left removed (its tokens, sessions and audit events), so that every
+-- bench.arm(first, last, kind, clock, stride): fresh kli_ tokens for users first*stride, (first+1)*stride, ...,
+-- last*stride before a run of a second-step case (a stride spreads them over a large table), and the state the previous run left removed (its tokens, sessions and audit events), so that every
 -- run starts from the same tables. kind 'digest': tokens stored as SHA-256 digests (pg_mfa and the
 -- PL/pgSQL baseline); kind 'plain': tokens of 32 characters stored as their bytes (the no-crypto floor).
-CREATE FUNCTION bench.arm(first integer, last integer, kind text, clock bigint)
+CREATE FUNCTION bench.arm(first integer, last integer, kind text, clock bigint, stride integer DEFAULT 1)
 RETURNS void
 LANGUAGE plpgsql
 AS $function$
@@ -56,12 +56,14 @@ BEGIN
     DELETE FROM mfa.events;
     IF kind = 'digest' THEN
         INSERT INTO mfa.mfa_tokens (token_digest, user_id, created_at, expires_at)
-        SELECT mfa._token_digest('kli_' || lpad(u::text, 43, 'x')), u, v_at, v_at + interval '5 minutes'
-        FROM generate_series(first, last) AS u;
+        SELECT mfa._token_digest('kli_' || lpad((k * stride)::text, 43, 'x')), k * stride, v_at,
+               v_at + interval '5 minutes'
+        FROM generate_series(first, last) AS k;
     ELSE
         INSERT INTO mfa.mfa_tokens (token_digest, user_id, created_at, expires_at)
-        SELECT convert_to('kli_' || lpad(u::text, 28, 'x'), 'UTF8'), u, v_at, v_at + interval '5 minutes'
-        FROM generate_series(first, last) AS u;
+        SELECT convert_to('kli_' || lpad((k * stride)::text, 28, 'x'), 'UTF8'), k * stride, v_at,
+               v_at + interval '5 minutes'
+        FROM generate_series(first, last) AS k;
     END IF;
 END
 $function$;

@@ -74,14 +74,29 @@ void BM_Argon2idCoreVerify(benchmark::State& state) {
         state.SkipWithError("FormatPhcHash failed");
         return;
     }
+    // With an abort check (never true), as in a backend: hashes above kInlineArgon2Work then run on a
+    // worker thread that can be abandoned.
+    const bool threaded = state.range(2) != 0;
+    pg_mfa::core::AbortCheck never;
+    never.should_abort = [](void*) noexcept { return false; };
     for (auto _ : state) {
         bool matches = false;
-        if (pg_mfa::core::VerifyPassword(kPassword, text, {}, &matches) != pg_mfa::core::Status::kOk || !matches) {
+        if (pg_mfa::core::VerifyPassword(kPassword, text, threaded ? never : pg_mfa::core::AbortCheck{}, &matches) !=
+                pg_mfa::core::Status::kOk ||
+            !matches) {
             state.SkipWithError("VerifyPassword failed");
             return;
         }
     }
 }
-BENCHMARK(BM_Argon2idCoreVerify)->Args({19456, 2})->Args({8, 1})->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_Argon2idCoreVerify)
+    ->Args({19456, 2, 0})
+    ->Args({19456, 2, 1})
+    ->Args({65536, 2, 0})
+    ->Args({65536, 2, 1})
+    ->Args({8, 1, 0})
+    ->Args({8, 1, 1})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
 
 }  // namespace

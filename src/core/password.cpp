@@ -133,7 +133,8 @@ void RunJob(Argon2Job* job) noexcept {
 
 // RunAbortable runs the job on a worker thread while this thread polls `abort`. On abort the worker is
 // left to finish on its own (it owns a reference to the job) and kAborted is returned at once. Without
-// an abort check, or when no thread can be started, the job runs on this thread.
+// an abort check, for a job of at most kInlineArgon2Work, or when no thread can be started, the job runs
+// on this thread.
 Status RunAbortable(const std::shared_ptr<Argon2Job>& job, const AbortCheck& abort) noexcept {
     if (abort.should_abort == nullptr) {
         RunJob(job.get());
@@ -147,6 +148,10 @@ Status RunAbortable(const std::shared_ptr<Argon2Job>& job, const AbortCheck& abo
     }
     if (abort.should_abort(abort.context)) {
         return Status::kAborted;
+    }
+    if (static_cast<std::uint64_t>(job->params.memory_kib) * job->params.iterations <= kInlineArgon2Work) {
+        RunJob(job.get());
+        return job->status;
     }
     std::thread worker;
     {

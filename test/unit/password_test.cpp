@@ -681,6 +681,27 @@ TEST_F(AbortTest, ComputeArgon2StopsSoonAfterAbortLibargon2) {
     EXPECT_LT(aborted_ms, full_ms / 2) << "full run " << full_ms << " ms";
 }
 
+// A hash of at most kInlineArgon2Work runs on the calling thread: the abort check is asked once, before it
+// starts, and a later abort request cannot stop it.
+TEST_F(AbortTest, CheapHashRunsToTheEndOnTheCallingThread) {
+    input_.params = Argon2Params{static_cast<std::uint32_t>(kInlineArgon2Work / 2), 2, 1};
+    SecretBytes unchecked;
+    ASSERT_EQ(ComputeArgon2(input_, Argon2Backend::kAuto, kNoAbort, &unchecked), Status::kOk);
+    AbortAfterCalls abort;
+    abort.allowed = 1;
+    SecretBytes tag;
+    ASSERT_EQ(ComputeArgon2(input_, Argon2Backend::kAuto, abort.Abort(), &tag), Status::kOk);
+    EXPECT_EQ(abort.calls.load(), 1);
+    EXPECT_EQ(test::Hex(unchecked), test::Hex(tag));
+
+    // One pass more and it is abandoned like any slow hash.
+    input_.params = Argon2Params{static_cast<std::uint32_t>(kInlineArgon2Work / 2), 3, 1};
+    AbortAfterCalls impatient;
+    impatient.allowed = 1;
+    EXPECT_EQ(ComputeArgon2(input_, Argon2Backend::kAuto, impatient.Abort(), &tag), Status::kAborted);
+    EXPECT_GE(impatient.calls.load(), 2);
+}
+
 TEST_F(AbortTest, AbortBeforeStartingReturnsAtOnce) {
     AbortAfterCalls abort;
     abort.allowed = 0;
