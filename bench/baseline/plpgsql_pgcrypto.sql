@@ -52,10 +52,13 @@ BEGIN
 END
 $function$;
 
--- complete_mfa: the second step, statement for statement what mfa.complete_mfa does on its success path
--- (token row locked, realm read, the user's throttle row locked and checked, devices tried, the step
+-- complete_mfa: the second step with the table reads, row locks and writes of mfa.complete_mfa's success
+-- path (token row locked, realm read, the user's throttle row locked and checked, devices tried, the step
 -- consumed, the failure count reset, the token consumed, a session made, an audit event), with pgcrypto
--- for the digests, the codes and the session token.
+-- for the digests, the codes and the session token. What pg_mfa does beyond it is its own cost: the
+-- rollback-proof throttle in shared memory (a check and two resets), the kli_ token's failure count check,
+-- the forced durable commit calls, helper functions with a pinned search_path and the SECURITY DEFINER
+-- SQL wrapper.
 CREATE FUNCTION bench_plpgsql.complete_mfa(kli_token text, code text)
 RETURNS TABLE (result text, user_id bigint, token text, expires_at timestamptz)
 LANGUAGE plpgsql VOLATILE

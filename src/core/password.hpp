@@ -44,9 +44,10 @@ constexpr std::uint32_t kMaxArgon2Parallelism = 16;
 // 3). Its first choice (2 GiB, one pass) is out of reach on purpose: verify_password takes the parameters
 // from the hash it is given, and every connection may run one.
 constexpr std::uint64_t kMaxArgon2Work = 2097152;
-// Hashes of at most this much work (KiB passes: 64 MiB x 1, some 30 ms of one core) run on the calling
-// thread even when they could be abandoned: a cancellation then waits for the hash to end, and in return
-// the hash costs what it costs. On a worker thread, OWASP's 19 MiB x 2 measured 5-10% slower (thread
+// Hashes of at most this much work (KiB passes: 64 MiB x 1; some 30 ms of one core with libsodium, up to
+// about 60 ms when libargon2 must compute it: p > 1, Argon2i, salts of other than 16 bytes) run on the
+// calling thread even when they could be abandoned: a cancellation then waits for the hash to end, and in
+// return the hash costs what it costs. On a worker thread, OWASP's 19 MiB x 2 measured 5-10% slower (thread
 // start, the waiting thread's wake-ups, the worker's migration between cores; bench/micro/password_bench).
 // Every setting OWASP recommends is below it; RFC 9106's 64 MiB x 3 is above.
 constexpr std::uint64_t kInlineArgon2Work = 65536;
