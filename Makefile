@@ -3,16 +3,22 @@
 #   make test   unit tests (CMake/CTest), install, regression + isolation + interop on a throwaway cluster
 
 EXTENSION   = pg_mfa
-EXTVERSION  = 0.1.0
+EXTVERSION  = 0.2.0
 
 MODULE_big  = pg_mfa
 CORE_SRCS   = $(sort $(wildcard src/core/*.cpp))
 PG_SRCS     = $(sort $(wildcard src/pg/*.cpp))
 OBJS        = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
-DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
-# Upgrade scripts pg_mfa--A--B.sql are added to src/sql and installed as they are.
-DATA        = $(filter-out src/sql/$(EXTENSION).sql,$(wildcard src/sql/$(EXTENSION)--*--*.sql))
+# SQL scripts. src/sql/pg_mfa.sql is the install script of EXTVERSION. Released scripts (install scripts
+# pg_mfa--X.sql and upgrade scripts pg_mfa--A--B.sql) are kept verbatim in src/sql and installed as they
+# are, never edited. An upgrade script to EXTVERSION is still in development: it is built from its source
+# in src/sql with the functions-and-privileges part of pg_mfa.sql spliced in (scripts/splice-upgrade).
+SQL_SOURCE   = src/sql/$(EXTENSION).sql
+UPGRADES_DEV = $(notdir $(wildcard src/sql/$(EXTENSION)--*--$(EXTVERSION).sql))
+DATA_built   = $(EXTENSION)--$(EXTVERSION).sql $(UPGRADES_DEV)
+DATA         = $(filter-out $(SQL_SOURCE) src/sql/$(EXTENSION)--$(EXTVERSION).sql $(addprefix src/sql/,$(UPGRADES_DEV)),\
+                 $(wildcard src/sql/$(EXTENSION)--*.sql))
 EXTRA_CLEAN = $(EXTENSION).control $(DATA_built) results regression.diffs regression.out \
               output_iso build
 
@@ -42,13 +48,22 @@ include $(PGXS)
 override CPPFLAGS := -isystem $(includedir_server) -isystem $(includedir_internal) $(CPPFLAGS)
 src/core/%.o: override CPPFLAGS += -DPG_MFA_CORE_TU
 
-all: $(EXTENSION).control
+all: $(EXTENSION).control check-symbols
 
 $(EXTENSION).control: $(EXTENSION).control.in Makefile
 	sed 's/@EXTVERSION@/$(EXTVERSION)/' $< > $@
 
-$(EXTENSION)--$(EXTVERSION).sql: src/sql/$(EXTENSION).sql
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCE)
 	cp $< $@
+
+$(EXTENSION)--%--$(EXTVERSION).sql: src/sql/$(EXTENSION)--%--$(EXTVERSION).sql $(SQL_SOURCE) scripts/splice-upgrade
+	scripts/splice-upgrade $< $(SQL_SOURCE) > $@.tmp && mv $@.tmp $@
+
+# Every C symbol that any script we install names (released ones included) must be in the library: a
+# removed symbol fails the build here rather than a user's CREATE EXTENSION or ALTER EXTENSION UPDATE.
+.PHONY: check-symbols
+check-symbols: $(shlib) $(DATA_built)
+	@scripts/check-symbols $(shlib) $(DATA_built) $(DATA)
 
 # Header dependencies: rebuild everything when a header changes (the tree is small).
 $(OBJS): $(wildcard src/core/*.hpp src/pg/*.hpp)

@@ -30,7 +30,7 @@ BEGIN
     SELECT 2 * u, u, 'totp', 'Phone', load.secret, 'sha1', 6, 30, 'active', clock_timestamp()
     FROM generate_series(1, n) AS u;
     INSERT INTO mfa.sessions (session_id, token_digest, user_id, mfa_verified, created_at, expires_at)
-    SELECT u, mfa._token_digest('kss_' || lpad(u::text, 43, 'x')), u, true, clock_timestamp(), session_expiry
+    SELECT u, mfa_internal._token_digest('kss_' || lpad(u::text, 43, 'x')), u, true, clock_timestamp(), session_expiry
     FROM generate_series(1, n) AS u;
     PERFORM setval(pg_get_serial_sequence('mfa.users', 'user_id'), n);
     PERFORM setval(pg_get_serial_sequence('mfa.credentials', 'credential_id'), 2 * n);
@@ -56,7 +56,7 @@ BEGIN
     DELETE FROM mfa.events;
     IF kind = 'digest' THEN
         INSERT INTO mfa.mfa_tokens (token_digest, user_id, created_at, expires_at)
-        SELECT mfa._token_digest('kli_' || lpad((k * stride)::text, 43, 'x')), k * stride, v_at,
+        SELECT mfa_internal._token_digest('kli_' || lpad((k * stride)::text, 43, 'x')), k * stride, v_at,
                v_at + interval '5 minutes'
         FROM generate_series(first, last) AS k;
     ELSE

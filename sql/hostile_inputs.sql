@@ -73,37 +73,37 @@ INSERT INTO pg_temp.corpus (fn, args, call) VALUES
     ('mfa.purge_expired(interval)', ARRAY[$$'1 day'$$], NULL),
     ('mfa.reset_lockout(bigint)', ARRAY[:'alice'], NULL),
     ('mfa.security_report()', ARRAY[]::text[], 'SELECT count(*) > 0 FROM mfa.security_report(%s)'),
-    ('mfa._now()', ARRAY[]::text[], NULL),
-    ('mfa._totp_match(bytea, text, timestamptz, integer, integer, integer, text, bigint)',
+    ('mfa_internal._now()', ARRAY[]::text[], NULL),
+    ('mfa_internal._totp_match(bytea, text, timestamptz, integer, integer, integer, text, bigint)',
      ARRAY[$$'\x3132333435363738393031323334353637383930'$$,
            $$mfa.totp_code('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', to_timestamp(2000000000))$$,
            'to_timestamp(2000000000)', '1', '6', '30', $$'sha1'$$, '66666665'], NULL),
-    ('mfa._new_token(text)', ARRAY[$$'kss_'$$], NULL),
-    ('mfa._token_digest(text)', ARRAY[$$'kss_x'$$], NULL),
-    ('mfa._password_check(text, text)', ARRAY[$$'alice pw'$$, format('%L', :'alice_hash')], NULL),
-    ('mfa._realms_replace_fresh_default()', ARRAY[]::text[], NULL),
-    ('mfa._durable()', ARRAY[]::text[], NULL),
-    ('mfa._attempt_check("char", bigint, integer, timestamptz, integer, integer, timestamptz)',
+    ('mfa_internal._new_token(text)', ARRAY[$$'kss_'$$], NULL),
+    ('mfa_internal._token_digest(text)', ARRAY[$$'kss_x'$$], NULL),
+    ('mfa_internal._password_check(text, text)', ARRAY[$$'alice pw'$$, format('%L', :'alice_hash')], NULL),
+    ('mfa_internal._realms_replace_fresh_default()', ARRAY[]::text[], NULL),
+    ('mfa_internal._durable()', ARRAY[]::text[], NULL),
+    ('mfa_internal._attempt_check("char", bigint, integer, timestamptz, integer, integer, timestamptz)',
      ARRAY[$$'c'$$, $$nextval('pg_temp.subjects')$$, '0', 'NULL', '5', '100', 'to_timestamp(2000000000)'], NULL),
-    ('mfa._attempt_failed("char", bigint, integer, timestamptz, integer, interval, interval, timestamptz)',
+    ('mfa_internal._attempt_failed("char", bigint, integer, timestamptz, integer, interval, interval, timestamptz)',
      ARRAY[$$'c'$$, $$nextval('pg_temp.subjects')$$, '4', 'NULL', '5', $$'30 seconds'$$, $$'1 hour'$$,
            'to_timestamp(2000000000)'], NULL),
-    ('mfa._admit_reset("char", bigint)', ARRAY[$$'c'$$, $$nextval('pg_temp.subjects')$$], NULL),
-    ('mfa._throttle_shared()', ARRAY[]::text[], 'SELECT mfa._throttle_shared(%s) IS NOT NULL'),
-    ('mfa._throttle_sync()', ARRAY[]::text[], NULL),
-    ('mfa._attempt_admit(bigint, "char", mfa.realms, timestamptz)',
+    ('mfa_internal._admit_reset("char", bigint)', ARRAY[$$'c'$$, $$nextval('pg_temp.subjects')$$], NULL),
+    ('mfa_internal._throttle_shared()', ARRAY[]::text[], 'SELECT mfa_internal._throttle_shared(%s) IS NOT NULL'),
+    ('mfa_internal._throttle_sync()', ARRAY[]::text[], NULL),
+    ('mfa_internal._attempt_admit(bigint, "char", mfa.realms, timestamptz)',
      ARRAY[:'carol', $$'c'$$, '(SELECT r FROM mfa.realms AS r WHERE r.realm_id = 0)', 'to_timestamp(2000000000)'], NULL),
-    ('mfa._attempt_failed_user(bigint, "char", mfa.realms, timestamptz)',
+    ('mfa_internal._attempt_failed_user(bigint, "char", mfa.realms, timestamptz)',
      ARRAY[:'carol', $$'p'$$, '(SELECT r FROM mfa.realms AS r WHERE r.realm_id = 0)', 'to_timestamp(2000000000)'], NULL),
-    ('mfa._attempt_succeeded(bigint, "char")', ARRAY[:'carol', $$'c'$$], NULL),
-    ('mfa._realm_id(text)', ARRAY[$$'default'$$], NULL),
-    ('mfa._user_realm(bigint)', ARRAY[:'alice'], NULL),
-    ('mfa._start_session(bigint, interval, boolean, timestamptz)',
+    ('mfa_internal._attempt_succeeded(bigint, "char")', ARRAY[:'carol', $$'c'$$], NULL),
+    ('mfa_internal._realm_id(text)', ARRAY[$$'default'$$], NULL),
+    ('mfa_internal._user_realm(bigint)', ARRAY[:'alice'], NULL),
+    ('mfa_internal._start_session(bigint, interval, boolean, timestamptz)',
      ARRAY[:'alice', $$'1 hour'$$, 'true', 'to_timestamp(2000000000)'], NULL),
-    ('mfa._setting_number(text, integer)', ARRAY[$$'block_size'$$, 'NULL'], NULL),
-    ('mfa._shown(text)', ARRAY[$$'acme'$$], NULL),
-    ('mfa._is_display_name(text, integer, boolean)', ARRAY[$$'alice'$$, '256', 'false'], NULL),
-    ('mfa._complete_mfa(text, text)', ARRAY[format('%L', :'kli'), format('%L', :'next_code')], NULL);
+    ('mfa_internal._setting_number(text, integer)', ARRAY[$$'block_size'$$, 'NULL'], NULL),
+    ('mfa_internal._shown(text)', ARRAY[$$'acme'$$], NULL),
+    ('mfa_internal._is_display_name(text, integer, boolean)', ARRAY[$$'alice'$$, '256', 'false'], NULL),
+    ('mfa_internal._complete_mfa(text, text)', ARRAY[format('%L', :'kli'), format('%L', :'next_code')], NULL);
 
 -- Hostile values by argument type, as SQL expressions.
 CREATE TABLE pg_temp.hostile (type regtype, ord int, label text, expr text, PRIMARY KEY (type, ord));
@@ -162,20 +162,20 @@ INSERT INTO pg_temp.hostile VALUES
 UPDATE pg_temp.hostile SET expr = format('jsonb_populate_record(NULL::mfa.realms, %L)', expr)
 WHERE type = 'mfa.realms'::regtype AND expr <> 'NULL';
 
--- Coverage: every function in schema mfa has a corpus entry with one argument per parameter, and every
+-- Coverage: every function in schemas mfa and mfa_internal has a corpus entry with one argument per parameter, and every
 -- parameter type has hostile values. Each query lists what is missing, so each must return no rows.
 SELECT p.oid::regprocedure AS function_without_corpus_entry
 FROM pg_proc AS p
-WHERE p.pronamespace = 'mfa'::regnamespace AND NOT EXISTS (SELECT FROM pg_temp.corpus AS c WHERE c.fn = p.oid)
+WHERE p.pronamespace IN ('mfa'::regnamespace, 'mfa_internal'::regnamespace) AND NOT EXISTS (SELECT FROM pg_temp.corpus AS c WHERE c.fn = p.oid)
 ORDER BY 1::text;
 SELECT c.fn AS entry_with_wrong_argument_count FROM pg_temp.corpus AS c JOIN pg_proc AS p ON p.oid = c.fn
 WHERE cardinality(c.args) <> p.pronargs;
 SELECT DISTINCT t::regtype AS type_without_hostile_values
 FROM pg_proc AS p, unnest(p.proargtypes::oid[]) AS t
-WHERE p.pronamespace = 'mfa'::regnamespace AND NOT EXISTS (SELECT FROM pg_temp.hostile AS h WHERE h.type = t);
+WHERE p.pronamespace IN ('mfa'::regnamespace, 'mfa_internal'::regnamespace) AND NOT EXISTS (SELECT FROM pg_temp.hostile AS h WHERE h.type = t);
 SELECT count(*) AS functions, sum(p.pronargs) AS parameters,
        (SELECT count(*) FROM pg_temp.hostile) AS hostile_values
-FROM pg_proc AS p WHERE p.pronamespace = 'mfa'::regnamespace;
+FROM pg_proc AS p WHERE p.pronamespace IN ('mfa'::regnamespace, 'mfa_internal'::regnamespace);
 
 -- run(q): the outcome of a statement, which is then undone (so no call meets another's leftovers): state
 -- 'ok' with the number of rows and the rows as text, or the SQLSTATE and message of the error.
@@ -208,7 +208,7 @@ DECLARE
 BEGIN
     FOR c IN
         WITH params AS (
-            SELECT e.fn, e.args, coalesce(e.call, format('SELECT mfa.%I(%%s)', p.proname)) AS call,
+            SELECT e.fn, e.args, coalesce(e.call, format('SELECT %s.%I(%%s)', p.pronamespace::regnamespace, p.proname)) AS call,
                    ARRAY(SELECT t FROM unnest(p.proargtypes) WITH ORDINALITY AS u(t, o) ORDER BY o) AS types
             FROM pg_temp.corpus AS e JOIN pg_proc AS p ON p.oid = e.fn),
         variants AS (
@@ -230,14 +230,14 @@ END
 $calls$;
 
 -- The valid calls: each function works (the random parts of results replaced by what they are).
-SELECT regexp_replace(c.fn::text, '^mfa\.', '') AS function,
+SELECT regexp_replace(c.fn::text, '^mfa(_internal)?\.', '') AS function,
        CASE WHEN c.state <> 'ok' THEN format('ERROR %s: %s', c.state, c.message)
             ELSE regexp_replace(regexp_replace(c.shown,
                  '(kli|kss)_[A-Za-z0-9_-]{43}', '\1_<token>', 'g'),
                  '\$argon2id\$v=19\$m=64,t=1,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}', '<argon2id hash>', 'g') END AS result
 FROM pg_temp.calls AS c
 WHERE c.argno = 0
-ORDER BY c.fn::text;
+ORDER BY 1;
 
 -- The hostile calls, by function and parameter: each outcome with the inputs that gave it. An outcome is the
 -- SQLSTATE of a clean error, or the kind of result: NULL, true, false, a login result (failed, needs_mfa,
@@ -256,7 +256,7 @@ SELECT p.proname AS function,
 FROM pg_temp.calls AS c JOIN pg_proc AS p ON p.oid = c.fn
 WHERE c.argno > 0
 GROUP BY c.fn::text, p.proname, c.argno, p.proargnames, 3
-ORDER BY c.fn::text, c.argno, min(c.ord);
+ORDER BY regexp_replace(c.fn::text, '^mfa(_internal)?\.', ''), c.argno, min(c.ord);
 
 -- Errors whose message repeats the caller's input at length (the realm name or username, up to 1 MB, with
 -- any control characters in it): clean errors, but as long as the input in the server log.
@@ -290,7 +290,7 @@ FROM (VALUES
     (14, 'interval overflow', $$SELECT mfa.purge_expired('178956971 years'::interval)$$),
     (15, 'boolean from text', $$SELECT mfa.qr_text('x', 'maybe'::boolean)$$),
     (16, 'bytea from bad hex', $$SELECT mfa.base32_encode('\xZZ'::bytea)$$),
-    (17, 'realm row from text', $$SELECT mfa._attempt_admit(1, 'c', 'not a row'::mfa.realms, now())$$),
+    (17, 'realm row from text', $$SELECT mfa_internal._attempt_admit(1, 'c', 'not a row'::mfa.realms, now())$$),
     (18, 'numeric for bigint', $$SELECT mfa.totp_verify(1.5, '123456')$$),
     (19, 'integer for text', $$SELECT mfa.base32_decode(42)$$),
     (20, 'array for text', $$SELECT mfa.complete_mfa(ARRAY['kli_x'], '123456')$$),
@@ -322,8 +322,8 @@ FROM (VALUES
     (4, 'set_password', format('SELECT mfa.set_password(%s, repeat(%L, 524288))', :carol, 'ü')),
     (5, 'verify_password', format('SELECT mfa.verify_password(repeat(%L, 1048576), %L)', 'x', :'carol_hash')),
     (6, 'verify_password, 1025 bytes', format('SELECT mfa.verify_password(repeat(%L, 1025), %L)', 'x', :'carol_hash')),
-    (7, '_password_check', format('SELECT mfa._password_check(repeat(%L, 1048576), %L)', 'x', :'carol_hash')),
-    (8, '_password_check, no hash', $$SELECT mfa._password_check(repeat('x', 1048576), NULL)$$),
+    (7, '_password_check', format('SELECT mfa_internal._password_check(repeat(%L, 1048576), %L)', 'x', :'carol_hash')),
+    (8, '_password_check, no hash', $$SELECT mfa_internal._password_check(repeat('x', 1048576), NULL)$$),
     (9, 'authenticate_password', $$SELECT mfa.authenticate_password('carol@example.com', repeat('x', 1048576))$$),
     (10, 'authenticate_password, unknown user', $$SELECT mfa.authenticate_password('nobody@example.com', repeat('x', 1048576))$$)
   ) AS v(n, label, q), pg_temp.run(v.q) AS r

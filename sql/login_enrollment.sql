@@ -6,7 +6,7 @@ CREATE EXTENSION pg_mfa;
 
 -- The login flows read a fixed clock (superuser-only): T = 2000000000, time step S = T / 30 = 66666666.
 SET pg_mfa.clock_override = 2000000000;
-SELECT mfa._now() = to_timestamp(2000000000) AS fixed_clock;
+SELECT mfa_internal._now() = to_timestamp(2000000000) AS fixed_clock;
 
 -- A code that is none of the secret's codes within 10 steps of a time: a wrong code for certain.
 CREATE FUNCTION pg_temp.wrong_code(secret text, at timestamptz) RETURNS text LANGUAGE sql AS $$

@@ -19,7 +19,7 @@ BEGIN
     username := (SELECT u.username FROM mfa.users AS u WHERE u.user_id = r.user_id);
     token := CASE WHEN r.token ~ '^kli_[A-Za-z0-9_-]{43}$' THEN 'kli_' WHEN r.token ~ '^kss_[A-Za-z0-9_-]{43}$' THEN 'kss_'
                   WHEN r.token IS NOT NULL THEN 'malformed' END;
-    expires_in := r.expires_at - mfa._now();
+    expires_in := r.expires_at - mfa_internal._now();
 END
 $$;
 
@@ -53,7 +53,7 @@ SELECT consumed_at FROM mfa.mfa_tokens;
 SELECT a.token AS kss1, s.*
 FROM mfa.complete_mfa(:'kli1', mfa.totp_code(:'sec1', to_timestamp(2000000000))) AS a, pg_temp.shown(a) AS s \gset
 SELECT :'result' AS result, :'username' AS username, :'token' AS token, :'expires_in' AS expires_in;
-SELECT v.user_id = :alice AS alice, v.realm, v.expires_at - mfa._now() AS expires_in FROM mfa.validate_session(:'kss1') AS v;
+SELECT v.user_id = :alice AS alice, v.realm, v.expires_at - mfa_internal._now() AS expires_in FROM mfa.validate_session(:'kss1') AS v;
 SELECT s.mfa_verified, s.expires_at - s.created_at AS lifetime FROM mfa.sessions AS s
 WHERE s.token_digest = sha256(convert_to(:'kss1', 'UTF8'));
 SELECT consumed_at = to_timestamp(2000000000) AS consumed_now FROM mfa.mfa_tokens;
@@ -122,7 +122,7 @@ SELECT mfa.totp_verify(:dev2, mfa.totp_code(:'sec2', to_timestamp(2000000420))) 
 SELECT s.* FROM mfa.complete_mfa(:'kli6', mfa.totp_code(:'sec2', to_timestamp(2000000450))) AS a, pg_temp.shown(a) AS s;
 SELECT token AS kli7 FROM mfa.authenticate_password('alice@example.com', 'alice pw') \gset
 SELECT s.* FROM mfa.complete_mfa(:'kli7', mfa.totp_code(:'sec1', to_timestamp(2000000450))) AS a, pg_temp.shown(a) AS s;
-SELECT credential_id = :dev1 AS dev1, last_step - 2000000000 / 30 AS steps_after_s, last_used_at = mfa._now() AS used_now
+SELECT credential_id = :dev1 AS dev1, last_step - 2000000000 / 30 AS steps_after_s, last_used_at = mfa_internal._now() AS used_now
 FROM mfa.credentials WHERE user_id = :alice AND type = 'totp' ORDER BY credential_id;
 
 -- Deleting devices: with one active device left MFA is still required; without any, password logins are

@@ -91,17 +91,17 @@ FROM mfa.complete_mfa(:'kli_bob', mfa.totp_code(:'bob_sec', to_timestamp(2000000
 SELECT :'r2' AS result, :'r2_bob' AS bob;
 SELECT user_id = :bob AS bob, realm FROM mfa.validate_session(:'kss_bob');
 SELECT mfa.logout(:'kss_bob') AS logout;
--- No internal function: every mfa._* function is closed. (Arguments are not NULL: the planner folds a STRICT
+-- No internal function: every mfa_internal._* function is closed. (Arguments are not NULL: the planner folds a STRICT
 -- function of NULL constants to NULL without calling it, and so without checking EXECUTE.)
 SELECT p.oid::regprocedure AS internal_function,
-       pg_temp.allowed(format('SELECT mfa.%I(%s)', p.proname,
+       pg_temp.allowed(format('SELECT mfa_internal.%I(%s)', p.proname,
                               (SELECT string_agg(format('%L::%s', CASE WHEN t = 'timestamptz'::regtype THEN 'epoch'
                                                                        WHEN (SELECT typtype FROM pg_type WHERE oid = t) = 'c' THEN NULL
                                                                        ELSE '1' END,
                                                         format_type(t, NULL)), ', ')
                                FROM unnest(p.proargtypes::oid[]) AS t))) AS result
 FROM pg_proc AS p
-WHERE p.pronamespace = 'mfa'::regnamespace AND p.proname LIKE '\_%'
+WHERE p.pronamespace = 'mfa_internal'::regnamespace
 ORDER BY p.proname;
 -- The functions ignore the caller's search_path: a planted lower() does not change how usernames match.
 RESET ROLE;

@@ -38,7 +38,7 @@ $$;
 CREATE FUNCTION pg_temp.lockout() RETURNS TABLE (code_failures integer, code_wait interval,
                                                   password_failures integer, password_wait interval)
 LANGUAGE sql AS $$
-    SELECT l.code_failures, l.code_locked_until - mfa._now(), l.password_failures, l.password_locked_until - mfa._now()
+    SELECT l.code_failures, l.code_locked_until - mfa_internal._now(), l.password_failures, l.password_locked_until - mfa_internal._now()
     FROM mfa.user_lockouts AS l JOIN mfa.users AS u USING (user_id) WHERE u.username = 'alice'
 $$;
 
@@ -88,9 +88,9 @@ UPDATE mfa.realms SET code_lockout_threshold = 50 WHERE name = 'default';
 SET pg_mfa.clock_override = 2000000400;
 SELECT pg_temp.login() AS kli4 \gset
 SELECT pg_temp.tries(:'kli4', pg_temp.wrong_code(:'sec', to_timestamp(2000000400)), 5) AS try;
-SELECT failures, consumed_at IS NULL AS live FROM mfa.mfa_tokens WHERE token_digest = mfa._token_digest(:'kli4');
+SELECT failures, consumed_at IS NULL AS live FROM mfa.mfa_tokens WHERE token_digest = mfa_internal._token_digest(:'kli4');
 SELECT result FROM mfa.complete_mfa(:'kli4', mfa.totp_code(:'sec', to_timestamp(2000000400)));
-SELECT failures, consumed_at IS NULL AS live FROM mfa.mfa_tokens WHERE token_digest = mfa._token_digest(:'kli4');
+SELECT failures, consumed_at IS NULL AS live FROM mfa.mfa_tokens WHERE token_digest = mfa_internal._token_digest(:'kli4');
 SELECT result FROM mfa.complete_mfa(pg_temp.login(), mfa.totp_code(:'sec', to_timestamp(2000000400)));
 UPDATE mfa.realms SET code_lockout_threshold = 5 WHERE name = 'default';
 

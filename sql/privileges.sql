@@ -18,8 +18,8 @@ SELECT p.proname AS name, pg_get_function_identity_arguments(p.oid) AS arguments
        pg_get_function_result(p.oid) AS result, p.provolatile AS volatile, p.proparallel AS parallel,
        p.proisstrict AS strict
 FROM pg_proc AS p
-WHERE p.pronamespace = 'mfa'::regnamespace
-ORDER BY 1, 2;
+WHERE p.pronamespace IN ('mfa'::regnamespace, 'mfa_internal'::regnamespace)
+ORDER BY p.pronamespace::regnamespace::text, 1, 2;
 -- Argument defaults.
 SELECT p.proname AS name, pg_get_function_arguments(p.oid) AS arguments_with_defaults
 FROM pg_proc AS p
@@ -33,37 +33,42 @@ WHERE d.refclassid = 'pg_extension'::regclass
   AND d.deptype = 'e'
 ORDER BY 1;
 
--- House rules for every function in schema mfa. Each query lists the violators: no rows expected.
+-- The public API in schema mfa, the internal helpers (named _*) in mfa_internal: `\df mfa.*` lists the API only.
+SELECT p.oid::regprocedure AS function_in_the_wrong_schema
+FROM pg_proc AS p
+WHERE (p.pronamespace = 'mfa'::regnamespace AND p.proname LIKE '\_%')
+   OR (p.pronamespace = 'mfa_internal'::regnamespace AND p.proname NOT LIKE '\_%');
+-- House rules for every function in schemas mfa and mfa_internal. Each query lists the violators: no rows expected.
 -- search_path pinned to pg_catalog, pg_temp:
 SELECT p.oid::regprocedure AS pinned_search_path_missing, p.proconfig
 FROM pg_proc AS p
-WHERE p.pronamespace = 'mfa'::regnamespace
+WHERE p.pronamespace IN ('mfa'::regnamespace, 'mfa_internal'::regnamespace)
   AND (p.proconfig IS NULL OR NOT ('search_path=pg_catalog, pg_temp' = ANY (p.proconfig)));
 -- a comment:
 SELECT p.oid::regprocedure AS comment_missing
 FROM pg_proc AS p
-WHERE p.pronamespace = 'mfa'::regnamespace AND coalesce(obj_description(p.oid, 'pg_proc'), '') = '';
+WHERE p.pronamespace IN ('mfa'::regnamespace, 'mfa_internal'::regnamespace) AND coalesce(obj_description(p.oid, 'pg_proc'), '') = '';
 -- languages: C for the primitives, PL/pgSQL and SQL for the login flows.
 SELECT l.lanname, count(*) AS functions
 FROM pg_proc AS p JOIN pg_language AS l ON l.oid = p.prolang
-WHERE p.pronamespace = 'mfa'::regnamespace
+WHERE p.pronamespace IN ('mfa'::regnamespace, 'mfa_internal'::regnamespace)
 GROUP BY 1 ORDER BY 1;
 -- C functions of this module with an explicit symbol named after the function (pg_mfa_<name>, internal
 -- helpers without their leading underscore):
 SELECT p.oid::regprocedure AS symbol_mismatch, p.probin, p.prosrc
 FROM pg_proc AS p JOIN pg_language AS l ON l.oid = p.prolang
-WHERE p.pronamespace = 'mfa'::regnamespace AND l.lanname = 'c'
+WHERE p.pronamespace IN ('mfa'::regnamespace, 'mfa_internal'::regnamespace) AND l.lanname = 'c'
   AND (p.probin <> '$libdir/pg_mfa' OR p.prosrc <> 'pg_mfa_' || ltrim(p.proname, '_'));
 -- an explicit volatility: STABLE or IMMUTABLE are declared on purpose; VOLATILE are the functions that use
 -- randomness (secrets, salts, tokens) or the clock, or write tables:
 SELECT p.oid::regprocedure AS volatile_function
 FROM pg_proc AS p
-WHERE p.pronamespace = 'mfa'::regnamespace AND p.provolatile = 'v'
+WHERE p.pronamespace IN ('mfa'::regnamespace, 'mfa_internal'::regnamespace) AND p.provolatile = 'v'
 ORDER BY p.proname;
 -- the functions whose body writes a table: all VOLATILE and PARALLEL UNSAFE.
 SELECT p.oid::regprocedure AS writes_tables, p.provolatile AS volatile, p.proparallel AS parallel
 FROM pg_proc AS p
-WHERE p.pronamespace = 'mfa'::regnamespace
+WHERE p.pronamespace IN ('mfa'::regnamespace, 'mfa_internal'::regnamespace)
   AND p.prosrc ~* '\m(insert\s+into|update\s+mfa\.|delete\s+from)\M'
 ORDER BY p.proname;
 
@@ -71,36 +76,36 @@ ORDER BY p.proname;
 -- (the installer), in PL/pgSQL or SQL ...
 SELECT p.oid::regprocedure AS security_definer, l.lanname, r.rolsuper AS owner_is_superuser
 FROM pg_proc AS p JOIN pg_language AS l ON l.oid = p.prolang JOIN pg_roles AS r ON r.oid = p.proowner
-WHERE p.pronamespace = 'mfa'::regnamespace AND p.prosecdef
+WHERE p.pronamespace IN ('mfa'::regnamespace, 'mfa_internal'::regnamespace) AND p.prosecdef
 ORDER BY p.proname;
 -- ... and every one of them pins search_path to exactly pg_catalog, pg_temp (pg_temp last, so a caller's
 -- temporary objects can never be found first). Violators:
 SELECT p.oid::regprocedure AS security_definer_without_pinned_search_path, p.proconfig
 FROM pg_proc AS p
 WHERE p.prosecdef
-  AND p.pronamespace = 'mfa'::regnamespace
+  AND p.pronamespace IN ('mfa'::regnamespace, 'mfa_internal'::regnamespace)
   AND NOT EXISTS (SELECT FROM unnest(p.proconfig) AS c WHERE c = 'search_path=pg_catalog, pg_temp');
--- No internal helper (mfa._*) is SECURITY DEFINER: they run only inside the public ones.
+-- No internal helper (mfa_internal._*) is SECURITY DEFINER: they run only inside the public ones.
 SELECT p.oid::regprocedure AS internal_security_definer
 FROM pg_proc AS p
-WHERE p.pronamespace = 'mfa'::regnamespace AND p.proname LIKE '\_%' AND p.prosecdef;
+WHERE p.pronamespace IN ('mfa'::regnamespace, 'mfa_internal'::regnamespace) AND p.proname LIKE '\_%' AND p.prosecdef;
 
 -- Grants. PUBLIC has EXECUTE on nothing (no default ACL, which would mean PUBLIC EXECUTE):
 SELECT p.oid::regprocedure AS public_may_execute, p.proacl
 FROM pg_proc AS p
-WHERE p.pronamespace = 'mfa'::regnamespace
+WHERE p.pronamespace IN ('mfa'::regnamespace, 'mfa_internal'::regnamespace)
   AND (p.proacl IS NULL OR EXISTS (SELECT FROM aclexplode(p.proacl) AS a WHERE a.grantee = 0));
--- Internal helpers (mfa._*) are granted to nobody (the owner is the only grantee), but for the one that a
+-- Internal helpers (mfa_internal._*) are granted to nobody (the owner is the only grantee), but for the one that a
 -- CHECK constraint on a table mfa_admin may update calls (a constraint runs with the updater's privileges).
 SELECT p.oid::regprocedure AS internal_function_granted, p.proacl
 FROM pg_proc AS p
-WHERE p.pronamespace = 'mfa'::regnamespace AND p.proname LIKE '\_%'
+WHERE p.pronamespace IN ('mfa'::regnamespace, 'mfa_internal'::regnamespace) AND p.proname LIKE '\_%'
   AND EXISTS (SELECT FROM aclexplode(p.proacl) AS a WHERE a.grantee <> p.proowner);
 SELECT p.proname AS internal_function,
        has_function_privilege('mfa_client', p.oid, 'EXECUTE') AS mfa_client,
        has_function_privilege('mfa_admin', p.oid, 'EXECUTE') AS mfa_admin
 FROM pg_proc AS p
-WHERE p.pronamespace = 'mfa'::regnamespace AND p.proname LIKE '\_%'
+WHERE p.pronamespace IN ('mfa'::regnamespace, 'mfa_internal'::regnamespace) AND p.proname LIKE '\_%'
 ORDER BY 1;
 -- Every other function is granted to exactly one group role: mfa_admin for administration (create_realm,
 -- purge_expired), mfa_client for the rest (and mfa_admin through its membership).
@@ -110,14 +115,14 @@ SELECT p.proname AS function_name,
        has_function_privilege('mfa_client', p.oid, 'EXECUTE') AS mfa_client,
        has_function_privilege('mfa_admin', p.oid, 'EXECUTE') AS mfa_admin
 FROM pg_proc AS p
-WHERE p.pronamespace = 'mfa'::regnamespace AND p.proname NOT LIKE '\_%'
+WHERE p.pronamespace = 'mfa'::regnamespace
 ORDER BY 1;
 SELECT count(*) AS functions,
        count(*) FILTER (WHERE has_function_privilege('mfa_client', p.oid, 'EXECUTE')) AS mfa_client_may_execute,
        count(*) FILTER (WHERE has_function_privilege('mfa_admin', p.oid, 'EXECUTE')) AS mfa_admin_may_execute,
        count(*) FILTER (WHERE p.proacl IS NULL) AS default_acl
 FROM pg_proc AS p
-WHERE p.pronamespace = 'mfa'::regnamespace;
+WHERE p.pronamespace IN ('mfa'::regnamespace, 'mfa_internal'::regnamespace);
 
 -- Tables and sequences: PUBLIC has nothing, mfa_client has nothing (it goes through the functions); what
 -- mfa_admin may read is in login_privileges. Every table holding data, and the identity sequence that
@@ -134,23 +139,27 @@ FROM pg_class AS c CROSS JOIN pg_extension AS e
 WHERE e.extname = 'pg_mfa' AND c.relnamespace = 'mfa'::regnamespace AND c.relkind IN ('r', 'S')
 ORDER BY c.relkind, c.relname;
 
--- The schema: USAGE for mfa_client only; PUBLIC may not even look up names in it.
+-- The schemas: USAGE on mfa for mfa_client only, on mfa_internal for nobody; PUBLIC may not even look up
+-- names in them.
 SELECT n.nspname,
        has_schema_privilege('mfa_client', n.oid, 'USAGE') AS mfa_client_usage,
        has_schema_privilege('mfa_client', n.oid, 'CREATE') AS mfa_client_create,
        has_schema_privilege('mfa_admin', n.oid, 'USAGE') AS mfa_admin_usage,
        EXISTS (SELECT FROM aclexplode(n.nspacl) AS a WHERE a.grantee = 0) AS public_has_any,
        obj_description(n.oid, 'pg_namespace') IS NOT NULL AS has_comment
-FROM pg_namespace AS n WHERE n.nspname = 'mfa';
+FROM pg_namespace AS n WHERE n.nspname IN ('mfa', 'mfa_internal') ORDER BY 1;
 
 -- The roles: group roles that cannot log in, mfa_admin a member of mfa_client (and not the other way).
 SELECT r.rolname, r.rolcanlogin, r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolinherit, r.rolbypassrls
 FROM pg_roles AS r WHERE r.rolname IN ('mfa_client', 'mfa_admin') ORDER BY 1;
 SELECT pg_has_role('mfa_admin', 'mfa_client', 'MEMBER') AS admin_in_app,
        pg_has_role('mfa_client', 'mfa_admin', 'MEMBER') AS app_in_admin;
+-- (Members are listed among the roles pg_mfa and these tests make: on a server where applications already
+-- use pg_mfa, their roles are members too.)
 SELECT m.roleid::regrole AS role, m.member::regrole AS member, m.admin_option
 FROM pg_auth_members AS m
 WHERE m.roleid IN ('mfa_client'::regrole, 'mfa_admin'::regrole)
+  AND (m.member IN ('mfa_client'::regrole, 'mfa_admin'::regrole) OR m.member::regrole::text LIKE 'regress\_%')
 ORDER BY 1, 2;
 
 -- A role without mfa_client gets nothing: the schema is closed (42501) ...
@@ -213,18 +222,26 @@ CREATE EXTENSION pg_mfa;
 CREATE EXTENSION pg_mfa;
 DROP SCHEMA mfa;
 -- Roles belong to the cluster and outlive DROP EXTENSION; a later install reuses them, but refuses one
--- that is not a plain group role, e.g. one that can log in or is a superuser (42710).
+-- that is not a plain group role, e.g. one that can log in or is a superuser (42710). The roles may be in
+-- use by applications of this server, so each change to them is made in a transaction that is rolled back:
+-- no other session ever sees mfa_client able to log in.
 SELECT count(*) AS roles_left FROM pg_roles WHERE rolname IN ('mfa_client', 'mfa_admin');
+BEGIN;
 ALTER ROLE mfa_client LOGIN;
+SAVEPOINT refused;
 \set VERBOSITY sqlstate
 CREATE EXTENSION pg_mfa;
+ROLLBACK TO refused;
 \set VERBOSITY default
 CREATE EXTENSION pg_mfa;
+ROLLBACK TO refused;
 \set VERBOSITY terse
 ALTER ROLE mfa_client NOLOGIN;
 ALTER ROLE mfa_admin SUPERUSER;
 CREATE EXTENSION pg_mfa;
-ALTER ROLE mfa_admin NOSUPERUSER;
+ROLLBACK;
+SELECT r.rolname, r.rolcanlogin, r.rolsuper
+FROM pg_roles AS r WHERE r.rolname IN ('mfa_client', 'mfa_admin') ORDER BY 1;
 SELECT count(*) AS schemas_left FROM pg_namespace WHERE nspname = 'mfa';
 CREATE EXTENSION pg_mfa;
 SELECT pg_has_role('mfa_admin', 'mfa_client', 'MEMBER') AS admin_in_app,

@@ -16,7 +16,7 @@ AS $function$
 $function$;
 
 -- totp_match: the time step (within window steps of `at`, after last_step) that the code matches; -1 when
--- it only matches a step already used; NULL when it matches none. Same contract as mfa._totp_match.
+-- it only matches a step already used; NULL when it matches none. Same contract as mfa_internal._totp_match.
 CREATE FUNCTION bench_plpgsql.totp_match(secret bytea, code text, at timestamptz, "window" integer, digits integer,
                                          period integer, algorithm text, last_step bigint)
 RETURNS bigint

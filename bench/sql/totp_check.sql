@@ -1,4 +1,4 @@
 -- pg_mfa: check a code (window 1: three candidate steps) against a stored TOTP device
 \set cid 2 * random(1, :users)
-SELECT mfa._totp_match(c.otp_secret, :code, clock_timestamp(), 1, c.digits, c.period, c.algorithm, c.last_step)
+SELECT mfa_internal._totp_match(c.otp_secret, :code, clock_timestamp(), 1, c.digits, c.period, c.algorithm, c.last_step)
 FROM mfa.credentials AS c WHERE c.credential_id = :cid;

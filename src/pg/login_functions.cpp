@@ -64,13 +64,13 @@ core::Status MatchInto(const MatchRequest& request, core::WindowMatch* match) no
 
 }  // namespace
 
-// mfa._now() -> timestamptz: the clock every flow reads. The wall clock, or the superuser-only test clock
+// mfa_internal._now() -> timestamptz: the clock every flow reads. The wall clock, or the superuser-only test clock
 // pg_mfa.clock_override when it is set.
 extern "C" Datum pg_mfa_now(PG_FUNCTION_ARGS) {
     PG_RETURN_TIMESTAMPTZ(pg_mfa::pg::CurrentTime());
 }
 
-// mfa._totp_match(secret bytea, code text, at timestamptz, window int, digits int, period int,
+// mfa_internal._totp_match(secret bytea, code text, at timestamptz, window int, digits int, period int,
 //                 algorithm text, last_step bigint) -> bigint
 // The time step the code matches within the window and after last_step (NULL: none accepted yet); -1 when
 // the code only matches steps already used (a replay, reported as such in the audit trail); NULL for no
@@ -116,7 +116,7 @@ extern "C" Datum pg_mfa_totp_match(PG_FUNCTION_ARGS) {
     PG_RETURN_INT64(static_cast<int64>(match.step));
 }
 
-// mfa._new_token(prefix text) -> text: prefix + 256 random bits in base64url.
+// mfa_internal._new_token(prefix text) -> text: prefix + 256 random bits in base64url.
 extern "C" Datum pg_mfa_new_token(PG_FUNCTION_ARGS) {
     text* result = nullptr;
     const core::Status status = TokenInto(ArgView(PG_GETARG_TEXT_PP(0)), &result);
@@ -126,7 +126,7 @@ extern "C" Datum pg_mfa_new_token(PG_FUNCTION_ARGS) {
     PG_RETURN_TEXT_P(result);
 }
 
-// mfa._token_digest(token text) -> bytea: SHA-256 of the token, the only form stored.
+// mfa_internal._token_digest(token text) -> bytea: SHA-256 of the token, the only form stored.
 extern "C" Datum pg_mfa_token_digest(PG_FUNCTION_ARGS) {
     bytea* result = nullptr;
     const core::Status status = DigestInto(ArgView(PG_GETARG_TEXT_PP(0)), &result);
@@ -136,7 +136,7 @@ extern "C" Datum pg_mfa_token_digest(PG_FUNCTION_ARGS) {
     PG_RETURN_BYTEA_P(result);
 }
 
-// mfa._durable() -> void: the current transaction's commit flushes its WAL before it is acknowledged,
+// mfa_internal._durable() -> void: the current transaction's commit flushes its WAL before it is acknowledged,
 // whatever synchronous_commit is (also if the caller lowers it after this call).
 extern "C" Datum pg_mfa_durable(PG_FUNCTION_ARGS) {
     ForceSyncCommit();

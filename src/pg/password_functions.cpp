@@ -129,7 +129,7 @@ extern "C" Datum pg_mfa_password_needs_rehash(PG_FUNCTION_ARGS) {
     PG_RETURN_BOOL(needs);
 }
 
-// mfa._password_check(password text, hash text) -> boolean
+// mfa_internal._password_check(password text, hash text) -> boolean
 // verify_password for the login flow: a NULL hash (unknown user, or no password set) costs the same work
 // as a real verification and is false. A NULL password is false.
 extern "C" Datum pg_mfa_password_check(PG_FUNCTION_ARGS) {

@@ -374,7 +374,7 @@ void RequireArguments(FunctionCallInfo fcinfo, int count) {
 
 }  // namespace
 
-// mfa._attempt_check(kind "char", subject bigint, failures int, locked_until timestamptz, threshold int,
+// mfa_internal._attempt_check(kind "char", subject bigint, failures int, locked_until timestamptz, threshold int,
 //                    disable_threshold int, now timestamptz) -> text
 // 'admit', 'locked' or 'disabled' for an attempt on a subject, from the caller's table view merged with the
 // shared-memory record (when preloaded). Changes nothing: the caller holds the subject's row lock until it
@@ -402,7 +402,7 @@ extern "C" Datum pg_mfa_attempt_check(PG_FUNCTION_ARGS) {
     PG_RETURN_TEXT_P(cstring_to_text(decision));
 }
 
-// mfa._attempt_failed(kind "char", subject bigint, failures int, locked_until timestamptz, threshold int,
+// mfa_internal._attempt_failed(kind "char", subject bigint, failures int, locked_until timestamptz, threshold int,
 //                     base_delay interval, max_delay interval, now timestamptz,
 //                     OUT failures int, OUT locked_until timestamptz)
 // Counts an unsuccessful attempt: in shared memory at once (no rollback undoes it) when preloaded, and in
@@ -467,7 +467,7 @@ extern "C" Datum pg_mfa_attempt_failed(PG_FUNCTION_ARGS) {
     PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(descriptor, values, nulls)));
 }
 
-// mfa._admit_reset(kind "char", subject bigint) -> void: forget a subject in shared memory (after a success
+// mfa_internal._admit_reset(kind "char", subject bigint) -> void: forget a subject in shared memory (after a success
 // or an administrator's reset). The tables are reset by the caller, transactionally.
 extern "C" Datum pg_mfa_admit_reset(PG_FUNCTION_ARGS) {
     const ThrottleKey key = MakeKey(PG_GETARG_CHAR(0), PG_GETARG_INT64(1));
@@ -488,8 +488,8 @@ extern "C" Datum pg_mfa_admit_reset(PG_FUNCTION_ARGS) {
     PG_RETURN_VOID();
 }
 
-// mfa._throttle_sync() -> void: the flushes a counted failure costs (the log's fsync, and the commit's, as
-// mfa._durable forces it), for the paths that count nothing (an unknown user, a refused attempt), so they
+// mfa_internal._throttle_sync() -> void: the flushes a counted failure costs (the log's fsync, and the commit's, as
+// mfa_internal._durable forces it), for the paths that count nothing (an unknown user, a refused attempt), so they
 // take as long as a failure that was counted.
 extern "C" Datum pg_mfa_throttle_sync(PG_FUNCTION_ARGS) {
     ForceSyncCommit();
@@ -503,7 +503,7 @@ extern "C" Datum pg_mfa_throttle_sync(PG_FUNCTION_ARGS) {
     PG_RETURN_VOID();
 }
 
-// mfa._throttle_shared() -> boolean: whether attempts are also counted in shared memory (pg_mfa preloaded).
+// mfa_internal._throttle_shared() -> boolean: whether attempts are also counted in shared memory (pg_mfa preloaded).
 extern "C" Datum pg_mfa_throttle_shared(PG_FUNCTION_ARGS) {
     PG_RETURN_BOOL(shared != nullptr && entries != nullptr);
 }

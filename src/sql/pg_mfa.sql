@@ -11,6 +11,11 @@ CREATE SCHEMA mfa;
 REVOKE ALL ON SCHEMA mfa FROM PUBLIC;
 COMMENT ON SCHEMA mfa IS 'pg_mfa: password login and TOTP two-factor authentication';
 
+-- Internal helpers live in a schema of their own, granted to nobody: `\df mfa.*` is the public API.
+CREATE SCHEMA mfa_internal;
+REVOKE ALL ON SCHEMA mfa_internal FROM PUBLIC;
+COMMENT ON SCHEMA mfa_internal IS 'pg_mfa internals: not an API, granted to nobody, may change in any release';
+
 -- Group roles. Roles belong to the cluster, not to a database, so a second database that installs pg_mfa
 -- finds them already there. An existing role of either name is accepted only if it looks like one we made:
 -- no login, no role attributes and a member of no other role (mfa_admin: of mfa_client only). A role of
@@ -45,186 +50,14 @@ $roles$;
 GRANT mfa_client TO mfa_admin;
 
 -- ---------------------------------------------------------------------------------------------------------
--- Primitives: encodings and one-time codes
-
-CREATE FUNCTION mfa.base32_encode(data bytea)
-RETURNS text
-LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS 'MODULE_PATHNAME', 'pg_mfa_base32_encode';
-COMMENT ON FUNCTION mfa.base32_encode(bytea) IS
-'RFC 4648 base32 of the bytes, upper case, without padding (the form authenticator apps take)';
-
-CREATE FUNCTION mfa.base32_decode(data text)
-RETURNS bytea
-LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS 'MODULE_PATHNAME', 'pg_mfa_base32_decode';
-COMMENT ON FUNCTION mfa.base32_decode(text) IS
-'bytes of RFC 4648 base32 text; any case, spaces and "=" ignored; rejects other characters and non-zero trailing bits (22P02)';
-
-CREATE FUNCTION mfa.hotp_code(secret text, counter bigint, digits integer DEFAULT 6, algorithm text DEFAULT 'sha1')
-RETURNS text
-LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS 'MODULE_PATHNAME', 'pg_mfa_hotp_code';
-COMMENT ON FUNCTION mfa.hotp_code(text, bigint, integer, text) IS
-'RFC 4226 HOTP code of a base32 secret at a counter: digits 6-8, algorithm sha1, sha256 or sha512';
-
-CREATE FUNCTION mfa.totp_code(secret text, at timestamptz DEFAULT pg_catalog.clock_timestamp(),
-                              digits integer DEFAULT 6, period integer DEFAULT 30, algorithm text DEFAULT 'sha1')
-RETURNS text
-LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS 'MODULE_PATHNAME', 'pg_mfa_totp_code';
-COMMENT ON FUNCTION mfa.totp_code(text, timestamptz, integer, integer, text) IS
-'RFC 6238 TOTP code of a base32 secret at a time (default: the wall clock), 64-bit time';
-
-CREATE FUNCTION mfa.generate_secret(bytes integer DEFAULT 20)
-RETURNS text
-LANGUAGE c VOLATILE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS 'MODULE_PATHNAME', 'pg_mfa_generate_secret';
-COMMENT ON FUNCTION mfa.generate_secret(integer) IS
-'a new random TOTP secret from a CSPRNG, base32; 20 bytes (160 bits, RFC 4226) unless told otherwise (16-64)';
-
-CREATE FUNCTION mfa.otpauth_uri(secret text, account text, issuer text DEFAULT NULL, digits integer DEFAULT 6,
-                                period integer DEFAULT 30, algorithm text DEFAULT 'sha1')
-RETURNS text
-LANGUAGE c IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS 'MODULE_PATHNAME', 'pg_mfa_otpauth_uri';
-COMMENT ON FUNCTION mfa.otpauth_uri(text, text, text, integer, integer, text) IS
-'otpauth://totp/ provisioning URI (Key URI format) with label and issuer percent-encoded per RFC 3986; NULL issuer: none';
-
--- ---------------------------------------------------------------------------------------------------------
--- Primitives: passwords
-
-CREATE FUNCTION mfa.hash_password(password text)
-RETURNS text
-LANGUAGE c VOLATILE STRICT PARALLEL SAFE COST 10000
-SET search_path = pg_catalog, pg_temp
-AS 'MODULE_PATHNAME', 'pg_mfa_hash_password';
-COMMENT ON FUNCTION mfa.hash_password(text) IS
-'Argon2id PHC string of a password (1-1024 bytes) with a random salt, at the pg_mfa.argon2_* settings';
-
-CREATE FUNCTION mfa.verify_password(password text, hash text)
-RETURNS boolean
-LANGUAGE c STABLE STRICT PARALLEL SAFE COST 10000
-SET search_path = pg_catalog, pg_temp
-AS 'MODULE_PATHNAME', 'pg_mfa_verify_password';
-COMMENT ON FUNCTION mfa.verify_password(text, text) IS
-'whether the password matches an Argon2id/Argon2i PHC hash (constant-time compare); cancellable';
-
-CREATE FUNCTION mfa.password_needs_rehash(hash text)
-RETURNS boolean
-LANGUAGE c STABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS 'MODULE_PATHNAME', 'pg_mfa_password_needs_rehash';
-COMMENT ON FUNCTION mfa.password_needs_rehash(text) IS
-'whether a stored hash is weaker than the current pg_mfa.argon2_* settings (rehash at the next login)';
-
--- ---------------------------------------------------------------------------------------------------------
--- Primitives: QR codes
-
-CREATE FUNCTION mfa.qr_svg(data text)
-RETURNS text
-LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS 'MODULE_PATHNAME', 'pg_mfa_qr_svg';
-COMMENT ON FUNCTION mfa.qr_svg(text) IS
-'QR code (level M, byte mode, 4-module quiet zone) of the text as a standalone SVG document';
-
-CREATE FUNCTION mfa.qr_text(data text, invert boolean DEFAULT false)
-RETURNS text
-LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS 'MODULE_PATHNAME', 'pg_mfa_qr_text';
-COMMENT ON FUNCTION mfa.qr_text(text, boolean) IS
-'QR code of the text drawn with Unicode half blocks for a terminal (invert for dark-on-light terminals)';
-
--- ---------------------------------------------------------------------------------------------------------
--- Login: internal primitives (C). Granted to nobody: only the SECURITY DEFINER functions below call them.
-
-CREATE FUNCTION mfa._now()
-RETURNS timestamptz
-LANGUAGE c VOLATILE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS 'MODULE_PATHNAME', 'pg_mfa_now';
-COMMENT ON FUNCTION mfa._now() IS
-'internal: the clock of the login flows (the wall clock, or the superuser-only pg_mfa.clock_override)';
-
-CREATE FUNCTION mfa._totp_match(secret bytea, code text, at timestamptz, "window" integer, digits integer,
-                                period integer, algorithm text, last_step bigint)
-RETURNS bigint
-LANGUAGE c STABLE CALLED ON NULL INPUT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS 'MODULE_PATHNAME', 'pg_mfa_totp_match';
-COMMENT ON FUNCTION mfa._totp_match(bytea, text, timestamptz, integer, integer, integer, text, bigint) IS
-'internal: the time step a code matches within the window and after last_step, -1 for a replayed code, else NULL; constant time';
-
-CREATE FUNCTION mfa._new_token(prefix text)
-RETURNS text
-LANGUAGE c VOLATILE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS 'MODULE_PATHNAME', 'pg_mfa_new_token';
-COMMENT ON FUNCTION mfa._new_token(text) IS 'internal: prefix followed by 256 random bits in base64url';
-
-CREATE FUNCTION mfa._token_digest(token text)
-RETURNS bytea
-LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS 'MODULE_PATHNAME', 'pg_mfa_token_digest';
-COMMENT ON FUNCTION mfa._token_digest(text) IS 'internal: SHA-256 of a token, the only form in which tokens are stored';
-
-CREATE FUNCTION mfa._password_check(password text, hash text)
-RETURNS boolean
-LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL SAFE COST 10000
-SET search_path = pg_catalog, pg_temp
-AS 'MODULE_PATHNAME', 'pg_mfa_password_check';
-COMMENT ON FUNCTION mfa._password_check(text, text) IS
-'internal: verify_password, where a NULL hash (no such user, no password) does the same Argon2id work and is false';
-
--- ---------------------------------------------------------------------------------------------------------
--- Login: data
-
--- _shown: caller-supplied text as it may appear in an error message: at most 64 characters, control
--- characters replaced, so a message cannot carry a megabyte or terminal escapes into the server log.
-CREATE FUNCTION mfa._shown(value text)
-RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $function$
-    SELECT CASE WHEN length($1) > 64 THEN left(regexp_replace($1, '[[:cntrl:]]', '?', 'g'), 63) || '...'
-                ELSE regexp_replace($1, '[[:cntrl:]]', '?', 'g') END;
-$function$;
-COMMENT ON FUNCTION mfa._shown(text) IS 'internal: caller text shortened and defanged for an error message';
-
--- _is_display_name: whether a username, issuer or device name can be shown safely, in an authenticator
--- app among others: 1 to max_length characters, no leading or trailing white space, no control characters,
--- no invisible or direction-changing format characters (zero-width spaces and joiners, bidirectional
--- overrides and isolates, the byte order mark: they make one name look like another), and, where the name
--- goes into a provisioning URI's label, no colon (apps read it as the end of the issuer).
-CREATE FUNCTION mfa._is_display_name(value text, max_length integer, colon_allowed boolean)
-RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $function$
-    SELECT length($1) BETWEEN 1 AND $2
-       AND $1 !~ '^[[:space:]]|[[:space:]]$|[[:cntrl:]]'
-       AND $1 !~ '[\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF\uFFF9-\uFFFB]'
-       AND ($3 OR strpos($1, ':') = 0);
-$function$;
-COMMENT ON FUNCTION mfa._is_display_name(text, integer, boolean) IS
-'internal: a name that displays as what it is (length, no edge spaces, control or invisible format characters, colon where required)';
+-- Tables (install only: upgrade scripts change them with ALTER)
 
 -- Realms: the tenancy boundary, with the TOTP policy of their users.
 CREATE TABLE mfa.realms (
     realm_id            bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
     name                text NOT NULL UNIQUE
                         CONSTRAINT realms_name_check CHECK (name ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$'),
-    issuer              text NOT NULL
-                        CONSTRAINT realms_issuer_check CHECK (mfa._is_display_name(issuer, 256, false)),
+    issuer              text NOT NULL,  -- realms_issuer_check: added below the functions
     totp_enabled        boolean NOT NULL DEFAULT true,
     totp_algorithm      text NOT NULL DEFAULT 'sha1'
                         CONSTRAINT realms_totp_algorithm_check CHECK (totp_algorithm IN ('sha1', 'sha256', 'sha512')),
@@ -266,8 +99,7 @@ COMMENT ON TABLE mfa.realms IS 'tenancy boundary: users, issuer shown in authent
 CREATE TABLE mfa.users (
     user_id     bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
     realm_id    bigint NOT NULL REFERENCES mfa.realms ON DELETE CASCADE,
-    username    text NOT NULL
-                CONSTRAINT users_username_check CHECK (mfa._is_display_name(username, 256, false)),
+    username    text NOT NULL,  -- users_username_check: added below the functions
     created_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp()
 );
 CREATE UNIQUE INDEX users_realm_username_key ON mfa.users (realm_id, lower(username));
@@ -292,7 +124,7 @@ CREATE TABLE mfa.credentials (
     credential_id   bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
     user_id         bigint NOT NULL REFERENCES mfa.users ON DELETE CASCADE,
     type            text NOT NULL CONSTRAINT credentials_type_check CHECK (type IN ('password', 'totp')),
-    name            text CONSTRAINT credentials_name_check CHECK (mfa._is_display_name(name, 100, true)),
+    name            text,  -- credentials_name_check: added below the functions
     password_hash   text,
     otp_secret      bytea,
     algorithm       text CONSTRAINT credentials_algorithm_check CHECK (algorithm IN ('sha1', 'sha256', 'sha512')),
@@ -364,12 +196,191 @@ CREATE TABLE mfa.events (
 CREATE INDEX events_user_idx ON mfa.events (user_id, occurred_at);
 CREATE INDEX events_realm_time_idx ON mfa.events (realm_id, occurred_at);
 COMMENT ON TABLE mfa.events IS 'audit trail of login attempts and credential changes; holds no secret';
+-- @@ BEGIN functions and privileges @@
+-- Everything from here to the END marker is run again by every upgrade script to this version (the
+-- Makefile splices it into src/sql/pg_mfa--A--<version>.sql): CREATE OR REPLACE FUNCTION, COMMENT, GRANT and
+-- REVOKE only, nothing that fails when run twice.
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Primitives: encodings and one-time codes
+
+CREATE OR REPLACE FUNCTION mfa.base32_encode(data bytea)
+RETURNS text
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'pg_mfa_base32_encode';
+COMMENT ON FUNCTION mfa.base32_encode(bytea) IS
+'RFC 4648 base32 of the bytes, upper case, without padding (the form authenticator apps take)';
+
+CREATE OR REPLACE FUNCTION mfa.base32_decode(data text)
+RETURNS bytea
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'pg_mfa_base32_decode';
+COMMENT ON FUNCTION mfa.base32_decode(text) IS
+'bytes of RFC 4648 base32 text; any case, spaces and "=" ignored; rejects other characters and non-zero trailing bits (22P02)';
+
+CREATE OR REPLACE FUNCTION mfa.hotp_code(secret text, counter bigint, digits integer DEFAULT 6, algorithm text DEFAULT 'sha1')
+RETURNS text
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'pg_mfa_hotp_code';
+COMMENT ON FUNCTION mfa.hotp_code(text, bigint, integer, text) IS
+'RFC 4226 HOTP code of a base32 secret at a counter: digits 6-8, algorithm sha1, sha256 or sha512';
+
+CREATE OR REPLACE FUNCTION mfa.totp_code(secret text, at timestamptz DEFAULT pg_catalog.clock_timestamp(),
+                              digits integer DEFAULT 6, period integer DEFAULT 30, algorithm text DEFAULT 'sha1')
+RETURNS text
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'pg_mfa_totp_code';
+COMMENT ON FUNCTION mfa.totp_code(text, timestamptz, integer, integer, text) IS
+'RFC 6238 TOTP code of a base32 secret at a time (default: the wall clock), 64-bit time';
+
+CREATE OR REPLACE FUNCTION mfa.generate_secret(bytes integer DEFAULT 20)
+RETURNS text
+LANGUAGE c VOLATILE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'pg_mfa_generate_secret';
+COMMENT ON FUNCTION mfa.generate_secret(integer) IS
+'a new random TOTP secret from a CSPRNG, base32; 20 bytes (160 bits, RFC 4226) unless told otherwise (16-64)';
+
+CREATE OR REPLACE FUNCTION mfa.otpauth_uri(secret text, account text, issuer text DEFAULT NULL, digits integer DEFAULT 6,
+                                period integer DEFAULT 30, algorithm text DEFAULT 'sha1')
+RETURNS text
+LANGUAGE c IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'pg_mfa_otpauth_uri';
+COMMENT ON FUNCTION mfa.otpauth_uri(text, text, text, integer, integer, text) IS
+'otpauth://totp/ provisioning URI (Key URI format) with label and issuer percent-encoded per RFC 3986; NULL issuer: none';
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Primitives: passwords
+
+CREATE OR REPLACE FUNCTION mfa.hash_password(password text)
+RETURNS text
+LANGUAGE c VOLATILE STRICT PARALLEL SAFE COST 10000
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'pg_mfa_hash_password';
+COMMENT ON FUNCTION mfa.hash_password(text) IS
+'Argon2id PHC string of a password (1-1024 bytes) with a random salt, at the pg_mfa.argon2_* settings';
+
+CREATE OR REPLACE FUNCTION mfa.verify_password(password text, hash text)
+RETURNS boolean
+LANGUAGE c STABLE STRICT PARALLEL SAFE COST 10000
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'pg_mfa_verify_password';
+COMMENT ON FUNCTION mfa.verify_password(text, text) IS
+'whether the password matches an Argon2id/Argon2i PHC hash (constant-time compare); cancellable';
+
+CREATE OR REPLACE FUNCTION mfa.password_needs_rehash(hash text)
+RETURNS boolean
+LANGUAGE c STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'pg_mfa_password_needs_rehash';
+COMMENT ON FUNCTION mfa.password_needs_rehash(text) IS
+'whether a stored hash is weaker than the current pg_mfa.argon2_* settings (rehash at the next login)';
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Primitives: QR codes
+
+CREATE OR REPLACE FUNCTION mfa.qr_svg(data text)
+RETURNS text
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'pg_mfa_qr_svg';
+COMMENT ON FUNCTION mfa.qr_svg(text) IS
+'QR code (level M, byte mode, 4-module quiet zone) of the text as a standalone SVG document';
+
+CREATE OR REPLACE FUNCTION mfa.qr_text(data text, invert boolean DEFAULT false)
+RETURNS text
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'pg_mfa_qr_text';
+COMMENT ON FUNCTION mfa.qr_text(text, boolean) IS
+'QR code of the text drawn with Unicode half blocks for a terminal (invert for dark-on-light terminals)';
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Login: internal primitives (C). Granted to nobody: only the SECURITY DEFINER functions below call them.
+
+CREATE OR REPLACE FUNCTION mfa_internal._now()
+RETURNS timestamptz
+LANGUAGE c VOLATILE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'pg_mfa_now';
+COMMENT ON FUNCTION mfa_internal._now() IS
+'internal: the clock of the login flows (the wall clock, or the superuser-only pg_mfa.clock_override)';
+
+CREATE OR REPLACE FUNCTION mfa_internal._totp_match(secret bytea, code text, at timestamptz, "window" integer, digits integer,
+                                period integer, algorithm text, last_step bigint)
+RETURNS bigint
+LANGUAGE c STABLE CALLED ON NULL INPUT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'pg_mfa_totp_match';
+COMMENT ON FUNCTION mfa_internal._totp_match(bytea, text, timestamptz, integer, integer, integer, text, bigint) IS
+'internal: the time step a code matches within the window and after last_step, -1 for a replayed code, else NULL; constant time';
+
+CREATE OR REPLACE FUNCTION mfa_internal._new_token(prefix text)
+RETURNS text
+LANGUAGE c VOLATILE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'pg_mfa_new_token';
+COMMENT ON FUNCTION mfa_internal._new_token(text) IS 'internal: prefix followed by 256 random bits in base64url';
+
+CREATE OR REPLACE FUNCTION mfa_internal._token_digest(token text)
+RETURNS bytea
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'pg_mfa_token_digest';
+COMMENT ON FUNCTION mfa_internal._token_digest(text) IS 'internal: SHA-256 of a token, the only form in which tokens are stored';
+
+CREATE OR REPLACE FUNCTION mfa_internal._password_check(password text, hash text)
+RETURNS boolean
+LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL SAFE COST 10000
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'pg_mfa_password_check';
+COMMENT ON FUNCTION mfa_internal._password_check(text, text) IS
+'internal: verify_password, where a NULL hash (no such user, no password) does the same Argon2id work and is false';
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Login: data
+
+-- _shown: caller-supplied text as it may appear in an error message: at most 64 characters, control
+-- characters replaced, so a message cannot carry a megabyte or terminal escapes into the server log.
+CREATE OR REPLACE FUNCTION mfa_internal._shown(value text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT CASE WHEN length($1) > 64 THEN left(regexp_replace($1, '[[:cntrl:]]', '?', 'g'), 63) || '...'
+                ELSE regexp_replace($1, '[[:cntrl:]]', '?', 'g') END;
+$function$;
+COMMENT ON FUNCTION mfa_internal._shown(text) IS 'internal: caller text shortened and defanged for an error message';
+
+-- _is_display_name: whether a username, issuer or device name can be shown safely, in an authenticator
+-- app among others: 1 to max_length characters, no leading or trailing white space, no control characters,
+-- no invisible or direction-changing format characters (zero-width spaces and joiners, bidirectional
+-- overrides and isolates, the byte order mark: they make one name look like another), and, where the name
+-- goes into a provisioning URI's label, no colon (apps read it as the end of the issuer).
+CREATE OR REPLACE FUNCTION mfa_internal._is_display_name(value text, max_length integer, colon_allowed boolean)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT length($1) BETWEEN 1 AND $2
+       AND $1 !~ '^[[:space:]]|[[:space:]]$|[[:cntrl:]]'
+       AND $1 !~ '[\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF\uFFF9-\uFFFB]'
+       AND ($3 OR strpos($1, ':') = 0);
+$function$;
+COMMENT ON FUNCTION mfa_internal._is_display_name(text, integer, boolean) IS
+'internal: a name that displays as what it is (length, no edge spaces, control or invisible format characters, colon where required)';
+
 
 -- The default realm. On restore, CREATE EXTENSION makes it again before the dumped realms arrive, and
 -- the dumped 'default' (with the policy and issuer an administrator gave it) must win: this trigger
 -- removes the script's fresh default realm when a row of that name is inserted, as long as it has no
 -- users yet. A default realm in use is never touched (the insert then fails on the unique name).
-CREATE FUNCTION mfa._realms_replace_fresh_default()
+CREATE OR REPLACE FUNCTION mfa_internal._realms_replace_fresh_default()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -384,35 +395,8 @@ BEGIN
     RETURN NEW;
 END
 $function$;
-COMMENT ON FUNCTION mfa._realms_replace_fresh_default() IS
+COMMENT ON FUNCTION mfa_internal._realms_replace_fresh_default() IS
 'internal: lets a restored realm named default replace the unused one CREATE EXTENSION made';
-CREATE TRIGGER realms_replace_fresh_default BEFORE INSERT ON mfa.realms
-FOR EACH ROW EXECUTE FUNCTION mfa._realms_replace_fresh_default();
-
--- Id 0, which the identity sequence never hands out, so no dumped realm can collide with it.
-INSERT INTO mfa.realms (realm_id, name, issuer) OVERRIDING SYSTEM VALUE VALUES (0, 'default', 'default');
-
-SELECT pg_catalog.pg_extension_config_dump('mfa.realms', '');
-SELECT pg_catalog.pg_extension_config_dump('mfa.users', '');
-SELECT pg_catalog.pg_extension_config_dump('mfa.credentials', '');
-SELECT pg_catalog.pg_extension_config_dump('mfa.user_lockouts', '');
-SELECT pg_catalog.pg_extension_config_dump('mfa.mfa_tokens', '');
-SELECT pg_catalog.pg_extension_config_dump('mfa.sessions', '');
-SELECT pg_catalog.pg_extension_config_dump('mfa.events', '');
--- ... and the sequences behind their ids, or a restored database would hand out ids from 1 again. One
--- call per statement: each call updates the extension's catalog row.
-DO $config$
-DECLARE
-    id record;
-BEGIN
-    FOR id IN SELECT * FROM (VALUES ('mfa.realms', 'realm_id'), ('mfa.users', 'user_id'),
-                                    ('mfa.credentials', 'credential_id'), ('mfa.mfa_tokens', 'mfa_token_id'),
-                                    ('mfa.sessions', 'session_id'), ('mfa.events', 'event_id')) AS t(tab, col)
-    LOOP
-        PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence(id.tab, id.col), '');
-    END LOOP;
-END
-$config$;
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Login: the brute-force throttle
@@ -422,60 +406,60 @@ $config$;
 -- application running with synchronous_commit = off, or switching it off before COMMIT, would otherwise get
 -- acknowledgements for commits not yet on disk. PostgreSQL's ForceSyncCommit: the commit flushes its WAL
 -- whatever the setting says (a stronger setting keeps waiting for standbys as before).
-CREATE FUNCTION mfa._durable()
+CREATE OR REPLACE FUNCTION mfa_internal._durable()
 RETURNS void
 LANGUAGE c VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_durable';
-COMMENT ON FUNCTION mfa._durable() IS
+COMMENT ON FUNCTION mfa_internal._durable() IS
 'internal: this transaction''s commit flushes its WAL whatever synchronous_commit says (consumptions are acknowledged only when durable)';
 
 
-CREATE FUNCTION mfa._attempt_check(kind "char", subject bigint, failures integer, locked_until timestamptz,
+CREATE OR REPLACE FUNCTION mfa_internal._attempt_check(kind "char", subject bigint, failures integer, locked_until timestamptz,
                                    threshold integer, disable_threshold integer, now timestamptz)
 RETURNS text
 LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_attempt_check';
-COMMENT ON FUNCTION mfa._attempt_check("char", bigint, integer, timestamptz, integer, integer, timestamptz) IS
+COMMENT ON FUNCTION mfa_internal._attempt_check("char", bigint, integer, timestamptz, integer, integer, timestamptz) IS
 'internal: admit, locked or disabled, for an attempt on a subject (table view merged with shared memory)';
 
-CREATE FUNCTION mfa._attempt_failed(kind "char", subject bigint, failures integer, locked_until timestamptz,
+CREATE OR REPLACE FUNCTION mfa_internal._attempt_failed(kind "char", subject bigint, failures integer, locked_until timestamptz,
                                     threshold integer, base_delay interval, max_delay interval, now timestamptz,
                                     OUT new_failures integer, OUT new_locked_until timestamptz)
 LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_attempt_failed';
-COMMENT ON FUNCTION mfa._attempt_failed("char", bigint, integer, timestamptz, integer, interval, interval, timestamptz) IS
+COMMENT ON FUNCTION mfa_internal._attempt_failed("char", bigint, integer, timestamptz, integer, interval, interval, timestamptz) IS
 'internal: count an unsuccessful attempt (at once in shared memory when preloaded) and return the new state';
 
-CREATE FUNCTION mfa._admit_reset(kind "char", subject bigint)
+CREATE OR REPLACE FUNCTION mfa_internal._admit_reset(kind "char", subject bigint)
 RETURNS void
 LANGUAGE c VOLATILE STRICT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_admit_reset';
-COMMENT ON FUNCTION mfa._admit_reset("char", bigint) IS 'internal: forget a subject''s attempts in shared memory';
+COMMENT ON FUNCTION mfa_internal._admit_reset("char", bigint) IS 'internal: forget a subject''s attempts in shared memory';
 
-CREATE FUNCTION mfa._throttle_sync()
+CREATE OR REPLACE FUNCTION mfa_internal._throttle_sync()
 RETURNS void
 LANGUAGE c VOLATILE STRICT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_throttle_sync';
-COMMENT ON FUNCTION mfa._throttle_sync() IS
+COMMENT ON FUNCTION mfa_internal._throttle_sync() IS
 'internal: the flushes a counted failure costs (log fsync, forced commit flush), for failure paths that count nothing';
 
-CREATE FUNCTION mfa._throttle_shared()
+CREATE OR REPLACE FUNCTION mfa_internal._throttle_shared()
 RETURNS boolean
 LANGUAGE c VOLATILE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_throttle_shared';
-COMMENT ON FUNCTION mfa._throttle_shared() IS
+COMMENT ON FUNCTION mfa_internal._throttle_shared() IS
 'internal: whether attempts are also counted in shared memory (pg_mfa in shared_preload_libraries)';
 
 -- _attempt_admit: may a user's code ('c') or password ('p') attempt be evaluated? The user's lockouts row
 -- is locked first and stays locked until the transaction ends, so concurrent attempts of one user are
 -- decided one after the other, each seeing the failures recorded before it.
-CREATE FUNCTION mfa._attempt_admit(user_id bigint, kind "char", realm mfa.realms, now timestamptz)
+CREATE OR REPLACE FUNCTION mfa_internal._attempt_admit(user_id bigint, kind "char", realm mfa.realms, now timestamptz)
 RETURNS text
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -491,10 +475,10 @@ BEGIN
         SELECT l.* INTO v_row FROM mfa.user_lockouts AS l WHERE l.user_id = _attempt_admit.user_id FOR UPDATE;
     END IF;
     IF kind = 'c' THEN
-        v_decision := mfa._attempt_check('c', _attempt_admit.user_id, v_row.code_failures, v_row.code_locked_until,
+        v_decision := mfa_internal._attempt_check('c', _attempt_admit.user_id, v_row.code_failures, v_row.code_locked_until,
                                          realm.code_lockout_threshold, realm.code_disable_threshold, _attempt_admit.now);
     ELSE
-        v_decision := mfa._attempt_check('p', _attempt_admit.user_id, v_row.password_failures,
+        v_decision := mfa_internal._attempt_check('p', _attempt_admit.user_id, v_row.password_failures,
                                          v_row.password_locked_until, realm.password_lockout_threshold, 2147483647,
                                          _attempt_admit.now);
     END IF;
@@ -506,11 +490,11 @@ BEGIN
     RETURN v_decision;
 END
 $function$;
-COMMENT ON FUNCTION mfa._attempt_admit(bigint, "char", mfa.realms, timestamptz) IS
+COMMENT ON FUNCTION mfa_internal._attempt_admit(bigint, "char", mfa.realms, timestamptz) IS
 'internal: lock a user''s lockouts row and decide whether a code or password attempt may be evaluated';
 
 -- _attempt_failed_user: count an unsuccessful code or password attempt of a user (after _attempt_admit).
-CREATE FUNCTION mfa._attempt_failed_user(user_id bigint, kind "char", realm mfa.realms, now timestamptz)
+CREATE OR REPLACE FUNCTION mfa_internal._attempt_failed_user(user_id bigint, kind "char", realm mfa.realms, now timestamptz)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -520,11 +504,11 @@ DECLARE
     v_row mfa.user_lockouts;
     v_state record;
 BEGIN
-    PERFORM mfa._durable();
+    PERFORM mfa_internal._durable();
     SELECT l.* INTO v_row FROM mfa.user_lockouts AS l WHERE l.user_id = _attempt_failed_user.user_id FOR UPDATE;
     IF kind = 'c' THEN
         SELECT f.* INTO v_state
-        FROM mfa._attempt_failed('c', _attempt_failed_user.user_id, v_row.code_failures, v_row.code_locked_until,
+        FROM mfa_internal._attempt_failed('c', _attempt_failed_user.user_id, v_row.code_failures, v_row.code_locked_until,
                                  realm.code_lockout_threshold, realm.lockout_delay, realm.lockout_max_delay,
                                  _attempt_failed_user.now) AS f;
         UPDATE mfa.user_lockouts AS l
@@ -536,7 +520,7 @@ BEGIN
         END IF;
     ELSE
         SELECT f.* INTO v_state
-        FROM mfa._attempt_failed('p', _attempt_failed_user.user_id, v_row.password_failures,
+        FROM mfa_internal._attempt_failed('p', _attempt_failed_user.user_id, v_row.password_failures,
                                  v_row.password_locked_until, realm.password_lockout_threshold, realm.lockout_delay,
                                  realm.lockout_max_delay, _attempt_failed_user.now) AS f;
         UPDATE mfa.user_lockouts AS l
@@ -545,11 +529,11 @@ BEGIN
     END IF;
 END
 $function$;
-COMMENT ON FUNCTION mfa._attempt_failed_user(bigint, "char", mfa.realms, timestamptz) IS
+COMMENT ON FUNCTION mfa_internal._attempt_failed_user(bigint, "char", mfa.realms, timestamptz) IS
 'internal: count an unsuccessful code or password attempt of a user; disables the devices at the ceiling';
 
 -- _attempt_succeeded: a success resets the user's count of that kind.
-CREATE FUNCTION mfa._attempt_succeeded(user_id bigint, kind "char")
+CREATE OR REPLACE FUNCTION mfa_internal._attempt_succeeded(user_id bigint, kind "char")
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -564,26 +548,26 @@ BEGIN
         WHERE l.user_id = _attempt_succeeded.user_id
           AND (l.password_failures <> 0 OR l.password_locked_until IS NOT NULL);
     END IF;
-    PERFORM mfa._admit_reset(kind, _attempt_succeeded.user_id);
+    PERFORM mfa_internal._admit_reset(kind, _attempt_succeeded.user_id);
 END
 $function$;
-COMMENT ON FUNCTION mfa._attempt_succeeded(bigint, "char") IS 'internal: reset a user''s code or password attempt count';
+COMMENT ON FUNCTION mfa_internal._attempt_succeeded(bigint, "char") IS 'internal: reset a user''s code or password attempt count';
 
-CREATE FUNCTION mfa.reset_lockout(user_id bigint)
+CREATE OR REPLACE FUNCTION mfa.reset_lockout(user_id bigint)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 #variable_conflict use_column
 DECLARE
-    v_realm_id bigint := mfa._user_realm(reset_lockout.user_id);
-    v_now timestamptz := mfa._now();
+    v_realm_id bigint := mfa_internal._user_realm(reset_lockout.user_id);
+    v_now timestamptz := mfa_internal._now();
 BEGIN
     UPDATE mfa.user_lockouts AS l
     SET code_failures = 0, code_locked_until = NULL, password_failures = 0, password_locked_until = NULL
     WHERE l.user_id = reset_lockout.user_id;
-    PERFORM mfa._admit_reset('c', reset_lockout.user_id);
-    PERFORM mfa._admit_reset('p', reset_lockout.user_id);
+    PERFORM mfa_internal._admit_reset('c', reset_lockout.user_id);
+    PERFORM mfa_internal._admit_reset('p', reset_lockout.user_id);
     UPDATE mfa.credentials AS c
     SET state = CASE WHEN c.verified_at IS NULL THEN 'new' ELSE 'active' END, updated_at = v_now
     WHERE c.user_id = reset_lockout.user_id AND c.type = 'totp' AND c.state = 'disabled';
@@ -597,7 +581,7 @@ COMMENT ON FUNCTION mfa.reset_lockout(bigint) IS
 -- ---------------------------------------------------------------------------------------------------------
 -- Login: administration
 
-CREATE FUNCTION mfa.create_realm(name text, issuer text DEFAULT NULL, totp_enabled boolean DEFAULT true)
+CREATE OR REPLACE FUNCTION mfa.create_realm(name text, issuer text DEFAULT NULL, totp_enabled boolean DEFAULT true)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -610,17 +594,17 @@ BEGIN
         RAISE EXCEPTION 'realm name and totp_enabled must not be null' USING ERRCODE = '22004';
     END IF;
     IF create_realm.name !~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' THEN
-        RAISE EXCEPTION 'invalid realm name "%"', mfa._shown(create_realm.name) USING ERRCODE = '22023',
+        RAISE EXCEPTION 'invalid realm name "%"', mfa_internal._shown(create_realm.name) USING ERRCODE = '22023',
             DETAIL = 'A realm name is 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit.';
     END IF;
     IF create_realm.issuer IS NOT NULL
-       AND NOT mfa._is_display_name(create_realm.issuer, 256, false) THEN
+       AND NOT mfa_internal._is_display_name(create_realm.issuer, 256, false) THEN
         RAISE EXCEPTION 'invalid issuer' USING ERRCODE = '22023',
             DETAIL = 'An issuer is 1 to 256 characters without white space at either end, control characters, '
                      'invisible format characters or colons (authenticator apps read a colon as the end of the issuer).';
     END IF;
     IF EXISTS (SELECT FROM mfa.realms AS r WHERE r.name = create_realm.name) THEN
-        RAISE EXCEPTION 'realm "%" already exists', mfa._shown(create_realm.name) USING ERRCODE = '23505';
+        RAISE EXCEPTION 'realm "%" already exists', mfa_internal._shown(create_realm.name) USING ERRCODE = '23505';
     END IF;
     -- A concurrent create_realm of the same name still fails, on the unique index, with 23505.
     INSERT INTO mfa.realms (name, issuer, totp_enabled)
@@ -635,7 +619,7 @@ COMMENT ON FUNCTION mfa.create_realm(text, text, boolean) IS
 
 -- _realm_id: the id of a realm by name; an unknown realm is an error (it is a caller's mistake, not a
 -- failed login).
-CREATE FUNCTION mfa._realm_id(realm text)
+CREATE OR REPLACE FUNCTION mfa_internal._realm_id(realm text)
 RETURNS bigint
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -648,15 +632,15 @@ BEGIN
     END IF;
     SELECT r.realm_id INTO v_realm_id FROM mfa.realms AS r WHERE r.name = realm;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'realm "%" does not exist', mfa._shown(realm) USING ERRCODE = '42704';
+        RAISE EXCEPTION 'realm "%" does not exist', mfa_internal._shown(realm) USING ERRCODE = '42704';
     END IF;
     RETURN v_realm_id;
 END
 $function$;
-COMMENT ON FUNCTION mfa._realm_id(text) IS 'internal: a realm''s id by name; raises 42704 for an unknown realm';
+COMMENT ON FUNCTION mfa_internal._realm_id(text) IS 'internal: a realm''s id by name; raises 42704 for an unknown realm';
 
 -- _user_realm: the realm of a user; an unknown user id is an error.
-CREATE FUNCTION mfa._user_realm(user_id bigint)
+CREATE OR REPLACE FUNCTION mfa_internal._user_realm(user_id bigint)
 RETURNS bigint
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -675,23 +659,23 @@ BEGIN
     RETURN v_realm_id;
 END
 $function$;
-COMMENT ON FUNCTION mfa._user_realm(bigint) IS 'internal: a user''s realm id; raises 42704 for an unknown user';
+COMMENT ON FUNCTION mfa_internal._user_realm(bigint) IS 'internal: a user''s realm id; raises 42704 for an unknown user';
 
-CREATE FUNCTION mfa.create_user(username text, password text DEFAULT NULL, realm text DEFAULT 'default')
+CREATE OR REPLACE FUNCTION mfa.create_user(username text, password text DEFAULT NULL, realm text DEFAULT 'default')
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 #variable_conflict use_column
 DECLARE
-    v_realm_id bigint := mfa._realm_id(create_user.realm);
+    v_realm_id bigint := mfa_internal._realm_id(create_user.realm);
     v_user_id bigint;
     v_hash text;
 BEGIN
     IF create_user.username IS NULL THEN
         RAISE EXCEPTION 'username must not be null' USING ERRCODE = '22004';
     END IF;
-    IF NOT mfa._is_display_name(create_user.username, 256, false) THEN
+    IF NOT mfa_internal._is_display_name(create_user.username, 256, false) THEN
         RAISE EXCEPTION 'invalid username' USING ERRCODE = '22023',
             DETAIL = 'A username is 1 to 256 characters without white space at either end, control characters, '
                      'invisible format characters or colons (authenticator apps read a colon in an account name '
@@ -703,8 +687,8 @@ BEGIN
     END IF;
     IF EXISTS (SELECT FROM mfa.users AS u
                WHERE u.realm_id = v_realm_id AND lower(u.username) = lower(create_user.username)) THEN
-        RAISE EXCEPTION 'user "%" already exists in realm "%"', mfa._shown(create_user.username),
-            mfa._shown(create_user.realm)
+        RAISE EXCEPTION 'user "%" already exists in realm "%"', mfa_internal._shown(create_user.username),
+            mfa_internal._shown(create_user.realm)
             USING ERRCODE = '23505';
     END IF;
     -- A concurrent create_user of the same name still fails, on the unique index, with 23505.
@@ -721,21 +705,21 @@ $function$;
 COMMENT ON FUNCTION mfa.create_user(text, text, text) IS
 'new user in a realm, with an Argon2id-hashed password unless it is NULL; returns the user id';
 
-CREATE FUNCTION mfa.set_password(user_id bigint, password text)
+CREATE OR REPLACE FUNCTION mfa.set_password(user_id bigint, password text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 #variable_conflict use_column
 DECLARE
-    v_realm_id bigint := mfa._user_realm(set_password.user_id);
-    v_now timestamptz := mfa._now();
+    v_realm_id bigint := mfa_internal._user_realm(set_password.user_id);
+    v_now timestamptz := mfa_internal._now();
     v_credential_id bigint;
 BEGIN
     IF set_password.password IS NULL THEN
         RAISE EXCEPTION 'password must not be null' USING ERRCODE = '22004';
     END IF;
-    PERFORM mfa._durable();
+    PERFORM mfa_internal._durable();
     -- A second step begun with the old password must not finish after the change. The tokens first: every
     -- flow locks a kli_ token before the user's lockouts row and credentials (complete_mfa does), so this
     -- order cannot deadlock with a login.
@@ -753,18 +737,18 @@ $function$;
 COMMENT ON FUNCTION mfa.set_password(bigint, text) IS
 'set or replace a user''s password (Argon2id); pending kli_ tokens of the user die (sessions stay: see revoke_sessions)';
 
-CREATE FUNCTION mfa.revoke_sessions(user_id bigint)
+CREATE OR REPLACE FUNCTION mfa.revoke_sessions(user_id bigint)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 #variable_conflict use_column
 DECLARE
-    v_realm_id bigint := mfa._user_realm(revoke_sessions.user_id);
-    v_now timestamptz := mfa._now();
+    v_realm_id bigint := mfa_internal._user_realm(revoke_sessions.user_id);
+    v_now timestamptz := mfa_internal._now();
     v_sessions bigint;
 BEGIN
-    PERFORM mfa._durable();
+    PERFORM mfa_internal._durable();
     UPDATE mfa.sessions AS s SET revoked_at = v_now
     WHERE s.user_id = revoke_sessions.user_id AND s.revoked_at IS NULL AND s.expires_at > v_now;
     GET DIAGNOSTICS v_sessions = ROW_COUNT;
@@ -783,7 +767,7 @@ COMMENT ON FUNCTION mfa.revoke_sessions(bigint) IS
 -- ---------------------------------------------------------------------------------------------------------
 -- Login: TOTP enrollment
 
-CREATE FUNCTION mfa.totp_create_credential(user_id bigint, name text DEFAULT 'Authenticator')
+CREATE OR REPLACE FUNCTION mfa.totp_create_credential(user_id bigint, name text DEFAULT 'Authenticator')
 RETURNS TABLE (credential_id bigint, state text, otp_secret text, provisioning_uri text, provisioning_svg text)
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -796,12 +780,12 @@ DECLARE
     v_base32 text;
     v_uri text;
     v_credential_id bigint;
-    v_now timestamptz := mfa._now();
+    v_now timestamptz := mfa_internal._now();
 BEGIN
     IF totp_create_credential.user_id IS NULL OR totp_create_credential.name IS NULL THEN
         RAISE EXCEPTION 'user_id and name must not be null' USING ERRCODE = '22004';
     END IF;
-    IF NOT mfa._is_display_name(totp_create_credential.name, 100, true) THEN
+    IF NOT mfa_internal._is_display_name(totp_create_credential.name, 100, true) THEN
         RAISE EXCEPTION 'invalid credential name' USING ERRCODE = '22023',
             DETAIL = 'A credential name is 1 to 100 characters without white space at either end, control '
                      'characters or invisible format characters.';
@@ -833,7 +817,7 @@ $function$;
 COMMENT ON FUNCTION mfa.totp_create_credential(bigint, text) IS
 'new TOTP device (state new) with a fresh 160-bit secret; returns, once, the secret, its otpauth URI and a QR code (SVG)';
 
-CREATE FUNCTION mfa.totp_verify(credential_id bigint, code text)
+CREATE OR REPLACE FUNCTION mfa.totp_verify(credential_id bigint, code text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -842,7 +826,7 @@ AS $function$
 DECLARE
     v_cred record;
     v_realm mfa.realms;
-    v_now timestamptz := mfa._now();
+    v_now timestamptz := mfa_internal._now();
     v_step bigint;
     v_decision text;
 BEGIN
@@ -865,7 +849,7 @@ BEGIN
     SELECT r.* INTO v_realm FROM mfa.realms AS r WHERE r.realm_id = v_cred.realm_id;
 
     -- The throttle first: code checks of a user are counted across all devices and functions.
-    v_decision := mfa._attempt_admit(v_cred.user_id, 'c', v_realm, v_now);
+    v_decision := mfa_internal._attempt_admit(v_cred.user_id, 'c', v_realm, v_now);
     IF v_decision <> 'admit' OR v_cred.state = 'disabled' THEN
         INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
         VALUES ('totp_verify', 'failure', CASE WHEN v_decision = 'locked' THEN 'throttled' ELSE 'disabled' END,
@@ -873,7 +857,7 @@ BEGIN
         RETURN false;
     END IF;
 
-    v_step := mfa._totp_match(v_cred.otp_secret, totp_verify.code, v_now, v_cred.totp_window, v_cred.digits,
+    v_step := mfa_internal._totp_match(v_cred.otp_secret, totp_verify.code, v_now, v_cred.totp_window, v_cred.digits,
                               v_cred.period, v_cred.algorithm, v_cred.last_step);
     IF v_step >= 0 THEN
         -- Consuming the step is one conditional UPDATE: of two concurrent calls with the same code, the
@@ -883,15 +867,15 @@ BEGIN
             last_used_at = v_now, updated_at = v_now
         WHERE c.credential_id = totp_verify.credential_id AND (c.last_step IS NULL OR c.last_step < v_step);
         IF FOUND THEN
-            PERFORM mfa._durable();
-            PERFORM mfa._attempt_succeeded(v_cred.user_id, 'c');
+            PERFORM mfa_internal._durable();
+            PERFORM mfa_internal._attempt_succeeded(v_cred.user_id, 'c');
             INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
             VALUES ('totp_verify', 'success', CASE WHEN v_cred.state = 'new' THEN 'enrolled' END, v_cred.realm_id,
                     v_cred.user_id, totp_verify.credential_id);
             RETURN true;
         END IF;
     END IF;
-    PERFORM mfa._attempt_failed_user(v_cred.user_id, 'c', v_realm, v_now);
+    PERFORM mfa_internal._attempt_failed_user(v_cred.user_id, 'c', v_realm, v_now);
     INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
     VALUES ('totp_verify', 'failure', CASE WHEN v_step IS NULL THEN 'wrong_code' ELSE 'replayed_code' END,
             v_cred.realm_id, v_cred.user_id, totp_verify.credential_id);
@@ -901,7 +885,7 @@ $function$;
 COMMENT ON FUNCTION mfa.totp_verify(bigint, text) IS
 'whether the code is valid now and unused for this TOTP device; the first success activates a new device';
 
-CREATE FUNCTION mfa.delete_credential(credential_id bigint)
+CREATE OR REPLACE FUNCTION mfa.delete_credential(credential_id bigint)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -931,25 +915,25 @@ COMMENT ON FUNCTION mfa.delete_credential(bigint) IS 'delete a password or TOTP 
 -- Login: the two steps and sessions
 
 -- _start_session: a new kss_ session for a user who has passed every required step.
-CREATE FUNCTION mfa._start_session(user_id bigint, lifetime interval, mfa_verified boolean, now timestamptz,
+CREATE OR REPLACE FUNCTION mfa_internal._start_session(user_id bigint, lifetime interval, mfa_verified boolean, now timestamptz,
                                    OUT token text, OUT expires_at timestamptz)
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 #variable_conflict use_column
 BEGIN
-    PERFORM mfa._durable();  -- a session the client was given must survive a crash
-    token := mfa._new_token('kss_');
+    PERFORM mfa_internal._durable();  -- a session the client was given must survive a crash
+    token := mfa_internal._new_token('kss_');
     expires_at := _start_session.now + _start_session.lifetime;
     INSERT INTO mfa.sessions (token_digest, user_id, mfa_verified, created_at, expires_at)
-    VALUES (mfa._token_digest(token), _start_session.user_id, _start_session.mfa_verified, _start_session.now,
+    VALUES (mfa_internal._token_digest(token), _start_session.user_id, _start_session.mfa_verified, _start_session.now,
             expires_at);
 END
 $function$;
-COMMENT ON FUNCTION mfa._start_session(bigint, interval, boolean, timestamptz) IS
+COMMENT ON FUNCTION mfa_internal._start_session(bigint, interval, boolean, timestamptz) IS
 'internal: a new kss_ session token (stored as its digest) and its expiry';
 
-CREATE FUNCTION mfa.authenticate_password(username text, password text, realm text DEFAULT 'default')
+CREATE OR REPLACE FUNCTION mfa.authenticate_password(username text, password text, realm text DEFAULT 'default')
 RETURNS TABLE (result text, user_id bigint, token text, expires_at timestamptz)
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -971,7 +955,7 @@ BEGIN
     END IF;
     SELECT r.* INTO v_realm FROM mfa.realms AS r WHERE r.name = authenticate_password.realm;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'realm "%" does not exist', mfa._shown(authenticate_password.realm) USING ERRCODE = '42704';
+        RAISE EXCEPTION 'realm "%" does not exist', mfa_internal._shown(authenticate_password.realm) USING ERRCODE = '42704';
     END IF;
     SELECT u.user_id, c.credential_id, c.password_hash INTO v_user_id, v_credential_id, v_hash
     FROM mfa.users AS u
@@ -981,10 +965,10 @@ BEGIN
     -- A known user's attempt goes past the throttle first. A refused attempt does the same work as any
     -- other and gives the same row: the caller cannot tell it from a wrong password.
     IF v_user_id IS NOT NULL THEN
-        v_decision := mfa._attempt_admit(v_user_id, 'p', v_realm, mfa._now());
+        v_decision := mfa_internal._attempt_admit(v_user_id, 'p', v_realm, mfa_internal._now());
         IF v_decision <> 'admit' THEN
-            PERFORM mfa._password_check(authenticate_password.password, NULL);
-            PERFORM mfa._throttle_sync();  -- the flushes a counted failure costs, for equal timing
+            PERFORM mfa_internal._password_check(authenticate_password.password, NULL);
+            PERFORM mfa_internal._throttle_sync();  -- the flushes a counted failure costs, for equal timing
             INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
             VALUES ('password_login', 'failure', 'throttled', v_realm.realm_id, v_user_id, v_credential_id);
             RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
@@ -993,11 +977,11 @@ BEGIN
     END IF;
 
     -- Unknown user, no password and wrong password do the same Argon2id work and give the same row.
-    IF NOT mfa._password_check(authenticate_password.password, v_hash) THEN
+    IF NOT mfa_internal._password_check(authenticate_password.password, v_hash) THEN
         IF v_user_id IS NOT NULL THEN
-            PERFORM mfa._attempt_failed_user(v_user_id, 'p', v_realm, mfa._now());
+            PERFORM mfa_internal._attempt_failed_user(v_user_id, 'p', v_realm, mfa_internal._now());
         ELSE
-            PERFORM mfa._throttle_sync();  -- the flushes a counted failure costs, for equal timing
+            PERFORM mfa_internal._throttle_sync();  -- the flushes a counted failure costs, for equal timing
         END IF;
         INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
         VALUES ('password_login', 'failure',
@@ -1007,8 +991,8 @@ BEGIN
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
     END IF;
-    v_now := mfa._now();  -- after the hash: token lifetimes start when the password step is done
-    PERFORM mfa._attempt_succeeded(v_user_id, 'p');
+    v_now := mfa_internal._now();  -- after the hash: token lifetimes start when the password step is done
+    PERFORM mfa_internal._attempt_succeeded(v_user_id, 'p');
 
     -- A hash weaker than the current settings is replaced while the password is at hand, unless the
     -- password was changed meanwhile (a set_password committed during our verification must win).
@@ -1021,10 +1005,10 @@ BEGIN
     -- A user with a device (even one disabled at the throttle's ceiling) always needs the second step.
     IF EXISTS (SELECT FROM mfa.credentials AS c
                WHERE c.user_id = v_user_id AND c.type = 'totp' AND c.state IN ('active', 'disabled')) THEN
-        v_token := mfa._new_token('kli_');
+        v_token := mfa_internal._new_token('kli_');
         v_expires := v_now + v_realm.mfa_token_lifetime;
         INSERT INTO mfa.mfa_tokens (token_digest, user_id, created_at, expires_at)
-        VALUES (mfa._token_digest(v_token), v_user_id, v_now, v_expires);
+        VALUES (mfa_internal._token_digest(v_token), v_user_id, v_now, v_expires);
         INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
         VALUES ('password_login', 'success', 'needs_mfa', v_realm.realm_id, v_user_id, v_credential_id);
         RETURN QUERY SELECT 'needs_mfa'::text, v_user_id, v_token, v_expires;
@@ -1032,7 +1016,7 @@ BEGIN
     END IF;
 
     SELECT s.token, s.expires_at INTO v_token, v_expires
-    FROM mfa._start_session(v_user_id, v_realm.session_lifetime, false, v_now) AS s;
+    FROM mfa_internal._start_session(v_user_id, v_realm.session_lifetime, false, v_now) AS s;
     INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
     VALUES ('password_login', 'success', 'full_login', v_realm.realm_id, v_user_id, v_credential_id);
     RETURN QUERY SELECT 'full_login'::text, v_user_id, v_token, v_expires;
@@ -1043,14 +1027,14 @@ COMMENT ON FUNCTION mfa.authenticate_password(text, text, text) IS
 
 -- complete_mfa's IN parameter `token` has the name of an output column, which PL/pgSQL cannot compile;
 -- the public function is a SQL wrapper around this one.
-CREATE FUNCTION mfa._complete_mfa(kli_token text, code text)
+CREATE OR REPLACE FUNCTION mfa_internal._complete_mfa(kli_token text, code text)
 RETURNS TABLE (result text, user_id bigint, token text, expires_at timestamptz)
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 #variable_conflict use_column
 DECLARE
-    v_now timestamptz := mfa._now();
+    v_now timestamptz := mfa_internal._now();
     v_mfa_token_id bigint;
     v_user_id bigint;
     v_live boolean;
@@ -1071,7 +1055,7 @@ BEGIN
     SELECT t.mfa_token_id, t.user_id, t.consumed_at IS NULL AND t.expires_at > v_now, t.failures
     INTO v_mfa_token_id, v_user_id, v_live, v_token_failures
     FROM mfa.mfa_tokens AS t
-    WHERE t.token_digest = mfa._token_digest(_complete_mfa.kli_token)
+    WHERE t.token_digest = mfa_internal._token_digest(_complete_mfa.kli_token)
     FOR UPDATE;
     IF NOT FOUND THEN
         -- Not a kli_ token we issued (or purged): an attempt with no realm or user to name.
@@ -1092,7 +1076,7 @@ BEGIN
     -- The throttle, before any code is evaluated: a kli_ token dies after the realm's number of wrong
     -- codes (the user must give the password again), and code checks of the user are limited across all
     -- tokens and devices.
-    IF mfa._attempt_check('t', v_mfa_token_id, v_token_failures, NULL, v_realm.mfa_token_max_failures,
+    IF mfa_internal._attempt_check('t', v_mfa_token_id, v_token_failures, NULL, v_realm.mfa_token_max_failures,
                           v_realm.mfa_token_max_failures, v_now) <> 'admit' THEN
         UPDATE mfa.mfa_tokens AS t SET consumed_at = v_now WHERE t.mfa_token_id = v_mfa_token_id;
         INSERT INTO mfa.events (type, result, reason, realm_id, user_id)
@@ -1100,9 +1084,9 @@ BEGIN
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
     END IF;
-    v_decision := mfa._attempt_admit(v_user_id, 'c', v_realm, v_now);
+    v_decision := mfa_internal._attempt_admit(v_user_id, 'c', v_realm, v_now);
     IF v_decision <> 'admit' THEN
-        PERFORM mfa._throttle_sync();  -- the flushes a counted failure costs, for closer timing
+        PERFORM mfa_internal._throttle_sync();  -- the flushes a counted failure costs, for closer timing
         INSERT INTO mfa.events (type, result, reason, realm_id, user_id)
         VALUES ('mfa_login', 'failure', CASE WHEN v_decision = 'locked' THEN 'throttled' ELSE 'disabled' END,
                 v_realm.realm_id, v_user_id);
@@ -1118,7 +1102,7 @@ BEGIN
         WHERE c.user_id = v_user_id AND c.type = 'totp' AND c.state = 'active'
         ORDER BY c.credential_id
     LOOP
-        v_step := mfa._totp_match(v_cred.otp_secret, _complete_mfa.code, v_now, v_realm.totp_window, v_cred.digits,
+        v_step := mfa_internal._totp_match(v_cred.otp_secret, _complete_mfa.code, v_now, v_realm.totp_window, v_cred.digits,
                                   v_cred.period, v_cred.algorithm, v_cred.last_step);
         IF v_step = -1 THEN
             v_replayed := true;
@@ -1133,9 +1117,9 @@ BEGIN
         v_replayed := true;
     END LOOP;
     IF v_matched IS NULL THEN
-        PERFORM mfa._attempt_failed_user(v_user_id, 'c', v_realm, v_now);
+        PERFORM mfa_internal._attempt_failed_user(v_user_id, 'c', v_realm, v_now);
         SELECT f.new_failures INTO v_token_failures
-        FROM mfa._attempt_failed('t', v_mfa_token_id, v_token_failures, NULL, v_realm.mfa_token_max_failures,
+        FROM mfa_internal._attempt_failed('t', v_mfa_token_id, v_token_failures, NULL, v_realm.mfa_token_max_failures,
                                  '0'::interval, '0'::interval, v_now) AS f;
         UPDATE mfa.mfa_tokens AS t SET failures = v_token_failures WHERE t.mfa_token_id = v_mfa_token_id;
         INSERT INTO mfa.events (type, result, reason, realm_id, user_id)
@@ -1145,9 +1129,9 @@ BEGIN
         RETURN;
     END IF;
 
-    PERFORM mfa._durable();
-    PERFORM mfa._attempt_succeeded(v_user_id, 'c');
-    PERFORM mfa._admit_reset('t', v_mfa_token_id);
+    PERFORM mfa_internal._durable();
+    PERFORM mfa_internal._attempt_succeeded(v_user_id, 'c');
+    PERFORM mfa_internal._admit_reset('t', v_mfa_token_id);
 
     -- The kli_ token is single-use: of two calls racing with it, the second finds it consumed.
     UPDATE mfa.mfa_tokens AS t SET consumed_at = v_now
@@ -1160,25 +1144,25 @@ BEGIN
     END IF;
 
     SELECT s.token, s.expires_at INTO v_token, v_expires
-    FROM mfa._start_session(v_user_id, v_realm.session_lifetime, true, v_now) AS s;
+    FROM mfa_internal._start_session(v_user_id, v_realm.session_lifetime, true, v_now) AS s;
     INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
     VALUES ('mfa_login', 'success', 'full_login', v_realm.realm_id, v_user_id, v_matched);
     RETURN QUERY SELECT 'full_login'::text, v_user_id, v_token, v_expires;
 END
 $function$;
-COMMENT ON FUNCTION mfa._complete_mfa(text, text) IS 'internal: the body of mfa.complete_mfa';
+COMMENT ON FUNCTION mfa_internal._complete_mfa(text, text) IS 'internal: the body of mfa.complete_mfa';
 
-CREATE FUNCTION mfa.complete_mfa(token text, code text)
+CREATE OR REPLACE FUNCTION mfa.complete_mfa(token text, code text)
 RETURNS TABLE (result text, user_id bigint, token text, expires_at timestamptz)
 LANGUAGE sql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT * FROM mfa._complete_mfa($1, $2);
+    SELECT * FROM mfa_internal._complete_mfa($1, $2);
 $function$;
 COMMENT ON FUNCTION mfa.complete_mfa(text, text) IS
 'second step: full_login with a kss_ session token when the kli_ token is live and the code is valid, else failed';
 
-CREATE FUNCTION mfa.validate_session(token text)
+CREATE OR REPLACE FUNCTION mfa.validate_session(token text)
 RETURNS TABLE (user_id bigint, realm text, expires_at timestamptz)
 LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -1193,28 +1177,28 @@ BEGIN
     FROM mfa.sessions AS s
     JOIN mfa.users AS u ON u.user_id = s.user_id
     JOIN mfa.realms AS r ON r.realm_id = u.realm_id
-    WHERE s.token_digest = mfa._token_digest(validate_session.token)
-      AND s.revoked_at IS NULL AND s.expires_at > mfa._now();
+    WHERE s.token_digest = mfa_internal._token_digest(validate_session.token)
+      AND s.revoked_at IS NULL AND s.expires_at > mfa_internal._now();
 END
 $function$;
 COMMENT ON FUNCTION mfa.validate_session(text) IS 'one row (user, realm, expiry) for a live kss_ session token, none otherwise';
 
-CREATE FUNCTION mfa.logout(token text)
+CREATE OR REPLACE FUNCTION mfa.logout(token text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 #variable_conflict use_column
 DECLARE
-    v_now timestamptz := mfa._now();
+    v_now timestamptz := mfa_internal._now();
     v_user_id bigint;
 BEGIN
     IF logout.token IS NULL THEN
         RAISE EXCEPTION 'token must not be null' USING ERRCODE = '22004';
     END IF;
-    PERFORM mfa._durable();
+    PERFORM mfa_internal._durable();
     UPDATE mfa.sessions AS s SET revoked_at = v_now
-    WHERE s.token_digest = mfa._token_digest(logout.token) AND s.revoked_at IS NULL AND s.expires_at > v_now
+    WHERE s.token_digest = mfa_internal._token_digest(logout.token) AND s.revoked_at IS NULL AND s.expires_at > v_now
     RETURNING s.user_id INTO v_user_id;
     IF NOT FOUND THEN
         RETURN false;
@@ -1226,7 +1210,7 @@ END
 $function$;
 COMMENT ON FUNCTION mfa.logout(text) IS 'revoke a kss_ session; false if it was not live';
 
-CREATE FUNCTION mfa.purge_expired(older_than interval DEFAULT '1 day')
+CREATE OR REPLACE FUNCTION mfa.purge_expired(older_than interval DEFAULT '1 day')
 RETURNS TABLE (mfa_tokens bigint, sessions bigint)
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -1243,7 +1227,7 @@ BEGIN
     IF purge_expired.older_than < '0'::interval THEN
         RAISE EXCEPTION 'older_than must be a non-negative interval' USING ERRCODE = '22023';
     END IF;
-    v_cutoff := mfa._now() - purge_expired.older_than;
+    v_cutoff := mfa_internal._now() - purge_expired.older_than;
     DELETE FROM mfa.mfa_tokens AS t WHERE t.expires_at < v_cutoff OR t.consumed_at < v_cutoff;
     GET DIAGNOSTICS v_tokens = ROW_COUNT;
     DELETE FROM mfa.sessions AS s WHERE s.expires_at < v_cutoff OR s.revoked_at < v_cutoff;
@@ -1259,16 +1243,16 @@ COMMENT ON FUNCTION mfa.purge_expired(interval) IS
 
 -- _setting_number: a numeric setting in its base unit (current_setting adds units: "100ms", "64B"), or
 -- `missing` when there is no such setting (an extension that is not loaded).
-CREATE FUNCTION mfa._setting_number(name text, missing integer DEFAULT NULL)
+CREATE OR REPLACE FUNCTION mfa_internal._setting_number(name text, missing integer DEFAULT NULL)
 RETURNS integer
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
     SELECT coalesce((SELECT s.setting::integer FROM pg_catalog.pg_settings AS s WHERE s.name = $1), $2);
 $function$;
-COMMENT ON FUNCTION mfa._setting_number(text, integer) IS 'internal: a numeric setting in its base unit, for the security report';
+COMMENT ON FUNCTION mfa_internal._setting_number(text, integer) IS 'internal: a numeric setting in its base unit, for the security report';
 
-CREATE FUNCTION mfa.security_report()
+CREATE OR REPLACE FUNCTION mfa.security_report()
 RETURNS TABLE (check_name text, status text, detail text, advice text)
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -1282,7 +1266,7 @@ DECLARE
 BEGIN
     -- 1. Rollback-proof throttling needs the shared memory that only preloading gives.
     check_name := 'throttle_preloaded';
-    IF mfa._throttle_shared() THEN
+    IF mfa_internal._throttle_shared() THEN
         status := 'ok';
         detail := 'pg_mfa is in shared_preload_libraries: failed guesses are counted in shared memory at once.';
         advice := NULL;
@@ -1311,8 +1295,8 @@ BEGIN
 
     check_name := 'log_min_duration_statement';
     v_setting := current_setting('log_min_duration_statement');
-    IF mfa._setting_number('log_min_duration_statement') >= 0
-       OR mfa._setting_number('log_min_duration_sample') >= 0 THEN
+    IF mfa_internal._setting_number('log_min_duration_statement') >= 0
+       OR mfa_internal._setting_number('log_min_duration_sample') >= 0 THEN
         status := 'warning';
         detail := pg_catalog.format('log_min_duration_statement = %s (or log_min_duration_sample) logs the text of '
                                     'slow statements, and a password hash makes every login slow enough.', v_setting);
@@ -1361,15 +1345,15 @@ BEGIN
     RETURN NEXT;
 
     check_name := 'log_parameters';
-    IF mfa._setting_number('log_parameter_max_length_on_error') <> 0 THEN
+    IF mfa_internal._setting_number('log_parameter_max_length_on_error') <> 0 THEN
         status := 'warning';
         detail := pg_catalog.format('log_parameter_max_length_on_error = %s writes the bind parameters of a failing '
                                     'statement (passwords, codes, tokens) to the server log.',
                                     current_setting('log_parameter_max_length_on_error'));
         advice := 'Set log_parameter_max_length_on_error = 0.';
-    ELSIF mfa._setting_number('log_parameter_max_length') <> 0
+    ELSIF mfa_internal._setting_number('log_parameter_max_length') <> 0
           AND (current_setting('log_statement') = 'all'
-               OR mfa._setting_number('log_min_duration_statement') >= 0) THEN
+               OR mfa_internal._setting_number('log_min_duration_statement') >= 0) THEN
         status := 'warning';
         detail := 'log_parameter_max_length is not 0, so statements logged by log_statement or '
                   'log_min_duration_statement carry their bind parameters into the log.';
@@ -1392,10 +1376,10 @@ BEGIN
     -- 3. Extensions that log statements or their parameters.
     check_name := 'auto_explain';
     IF v_preload || ',' || v_session_preload ~ 'auto_explain' THEN
-        IF mfa._setting_number('auto_explain.log_min_duration', -1) >= 0 THEN
+        IF mfa_internal._setting_number('auto_explain.log_min_duration', -1) >= 0 THEN
             status := 'warning';
             detail := 'auto_explain logs the text of statements slower than auto_explain.log_min_duration'
-                      || CASE WHEN mfa._setting_number('auto_explain.log_parameter_max_length', 0) <> 0
+                      || CASE WHEN mfa_internal._setting_number('auto_explain.log_parameter_max_length', 0) <> 0
                               THEN ', with their bind parameters.' ELSE '.' END;
             advice := 'Set auto_explain.log_min_duration = -1 for the application role, or '
                       'auto_explain.log_parameter_max_length = 0 and bind parameters.';
@@ -1466,8 +1450,8 @@ BEGIN
     RETURN NEXT;
 
     check_name := 'password_hashing';
-    IF mfa._setting_number('pg_mfa.argon2_memory') < 19456
-       OR mfa._setting_number('pg_mfa.argon2_iterations') < 2 THEN
+    IF mfa_internal._setting_number('pg_mfa.argon2_memory') < 19456
+       OR mfa_internal._setting_number('pg_mfa.argon2_iterations') < 2 THEN
         status := 'warning';
         detail := pg_catalog.format('New passwords are hashed with Argon2id m=%s, t=%s: below OWASP''s minimum '
                                     '(m=19 MiB, t=2).', current_setting('pg_mfa.argon2_memory'),
@@ -1489,7 +1473,8 @@ COMMENT ON FUNCTION mfa.security_report() IS
 -- Privileges: PUBLIC gets nothing.
 
 -- Start from nothing: default privileges of the installing role (ALTER DEFAULT PRIVILEGES) apply inside
--- CREATE EXTENSION too, and could have granted anybody CREATE on the schema or EXECUTE on the functions.
+-- CREATE EXTENSION and ALTER EXTENSION UPDATE too, and could have granted anybody CREATE on a schema or
+-- EXECUTE on a function. Every install and upgrade resets the rights on pg_mfa's objects to the grants below.
 DO $acl$
 DECLARE
     target record;
@@ -1497,11 +1482,13 @@ BEGIN
     FOR target IN
         SELECT 'SCHEMA' AS kind, pg_catalog.quote_ident(n.nspname) AS name, a.grantee
         FROM pg_catalog.pg_namespace AS n, pg_catalog.aclexplode(n.nspacl) AS a
-        WHERE n.nspname OPERATOR(pg_catalog.=) 'mfa' AND a.grantee OPERATOR(pg_catalog.<>) n.nspowner
+        WHERE n.nspname OPERATOR(pg_catalog.=) ANY (ARRAY['mfa', 'mfa_internal'])
+          AND a.grantee OPERATOR(pg_catalog.<>) n.nspowner
         UNION
         SELECT 'FUNCTION', p.oid::pg_catalog.regprocedure::pg_catalog.text, a.grantee
         FROM pg_catalog.pg_proc AS p, pg_catalog.aclexplode(p.proacl) AS a
-        WHERE p.pronamespace OPERATOR(pg_catalog.=) 'mfa'::pg_catalog.regnamespace
+        WHERE p.pronamespace OPERATOR(pg_catalog.=) ANY (ARRAY['mfa'::pg_catalog.regnamespace,
+                                                               'mfa_internal'::pg_catalog.regnamespace])
           AND a.grantee OPERATOR(pg_catalog.<>) p.proowner
         UNION
         SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.oid::pg_catalog.regclass::pg_catalog.text,
@@ -1518,7 +1505,7 @@ END
 $acl$;
 GRANT USAGE ON SCHEMA mfa TO mfa_client;
 
-REVOKE ALL ON ALL FUNCTIONS IN SCHEMA mfa FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA mfa, mfa_internal FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     mfa.base32_encode(bytea),
     mfa.base32_decode(text),
@@ -1555,7 +1542,7 @@ REVOKE ALL ON ALL TABLES IN SCHEMA mfa FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA mfa FROM PUBLIC;
 GRANT SELECT ON mfa.realms, mfa.users, mfa.events, mfa.user_lockouts TO mfa_admin;
 -- The CHECK constraint on realms.issuer calls this function with the privileges of whoever updates the row.
-GRANT EXECUTE ON FUNCTION mfa._is_display_name(text, integer, boolean) TO mfa_admin;
+GRANT EXECUTE ON FUNCTION mfa_internal._is_display_name(text, integer, boolean) TO mfa_admin;
 GRANT UPDATE (issuer, totp_enabled, totp_algorithm, totp_digits, totp_period, totp_window, mfa_token_lifetime,
               session_lifetime, code_lockout_threshold, code_disable_threshold, password_lockout_threshold,
               lockout_delay, lockout_max_delay, mfa_token_max_failures) ON mfa.realms TO mfa_admin;
@@ -1563,3 +1550,40 @@ GRANT SELECT (credential_id, user_id, type, name, algorithm, digits, period, sta
               updated_at, verified_at, last_used_at) ON mfa.credentials TO mfa_admin;
 GRANT SELECT (mfa_token_id, user_id, created_at, expires_at, consumed_at, failures) ON mfa.mfa_tokens TO mfa_admin;
 GRANT SELECT (session_id, user_id, mfa_verified, created_at, expires_at, revoked_at) ON mfa.sessions TO mfa_admin;
+-- @@ END functions and privileges @@
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Install only: what needs the functions above (upgrade scripts do their own)
+
+-- Names shown in authenticator apps and error messages (_is_display_name says which are safe).
+ALTER TABLE mfa.realms ADD CONSTRAINT realms_issuer_check CHECK (mfa_internal._is_display_name(issuer, 256, false));
+ALTER TABLE mfa.users ADD CONSTRAINT users_username_check CHECK (mfa_internal._is_display_name(username, 256, false));
+ALTER TABLE mfa.credentials ADD CONSTRAINT credentials_name_check CHECK (mfa_internal._is_display_name(name, 100, true));
+
+CREATE TRIGGER realms_replace_fresh_default BEFORE INSERT ON mfa.realms
+FOR EACH ROW EXECUTE FUNCTION mfa_internal._realms_replace_fresh_default();
+
+-- Id 0, which the identity sequence never hands out, so no dumped realm can collide with it.
+INSERT INTO mfa.realms (realm_id, name, issuer) OVERRIDING SYSTEM VALUE VALUES (0, 'default', 'default');
+
+SELECT pg_catalog.pg_extension_config_dump('mfa.realms', '');
+SELECT pg_catalog.pg_extension_config_dump('mfa.users', '');
+SELECT pg_catalog.pg_extension_config_dump('mfa.credentials', '');
+SELECT pg_catalog.pg_extension_config_dump('mfa.user_lockouts', '');
+SELECT pg_catalog.pg_extension_config_dump('mfa.mfa_tokens', '');
+SELECT pg_catalog.pg_extension_config_dump('mfa.sessions', '');
+SELECT pg_catalog.pg_extension_config_dump('mfa.events', '');
+-- ... and the sequences behind their ids, or a restored database would hand out ids from 1 again. One
+-- call per statement: each call updates the extension's catalog row.
+DO $config$
+DECLARE
+    id record;
+BEGIN
+    FOR id IN SELECT * FROM (VALUES ('mfa.realms', 'realm_id'), ('mfa.users', 'user_id'),
+                                    ('mfa.credentials', 'credential_id'), ('mfa.mfa_tokens', 'mfa_token_id'),
+                                    ('mfa.sessions', 'session_id'), ('mfa.events', 'event_id')) AS t(tab, col)
+    LOOP
+        PERFORM pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence(id.tab, id.col), '');
+    END LOOP;
+END
+$config$;

@@ -1,0 +1,41 @@
+-- pg_mfa 0.1.0 -> 0.2.0
+--
+-- Editable until 0.2.0 is released (CHANGELOG.md); then frozen like every released script. The Makefile
+-- builds the installed pg_mfa--0.1.0--0.2.0.sql from this file: the marker line at the end is replaced by
+-- the functions-and-privileges part of src/sql/pg_mfa.sql, so every function, comment and grant ends up
+-- exactly as a fresh install of 0.2.0 has it (test/integration/upgrade compares the two catalogs).
+
+\echo Use "ALTER EXTENSION pg_mfa UPDATE TO '0.2.0'" to load this file. \quit
+
+-- Internal helpers leave the public schema: `\df mfa.*` is the API. ALTER ... SET SCHEMA keeps each
+-- function's identity, so the CHECK constraints and the trigger that call them follow.
+CREATE SCHEMA mfa_internal;
+REVOKE ALL ON SCHEMA mfa_internal FROM PUBLIC;
+COMMENT ON SCHEMA mfa_internal IS 'pg_mfa internals: not an API, granted to nobody, may change in any release';
+
+ALTER FUNCTION mfa._now() SET SCHEMA mfa_internal;
+ALTER FUNCTION mfa._totp_match(bytea, text, timestamptz, integer, integer, integer, text, bigint) SET SCHEMA mfa_internal;
+ALTER FUNCTION mfa._new_token(text) SET SCHEMA mfa_internal;
+ALTER FUNCTION mfa._token_digest(text) SET SCHEMA mfa_internal;
+ALTER FUNCTION mfa._password_check(text, text) SET SCHEMA mfa_internal;
+ALTER FUNCTION mfa._shown(text) SET SCHEMA mfa_internal;
+ALTER FUNCTION mfa._is_display_name(text, integer, boolean) SET SCHEMA mfa_internal;
+ALTER FUNCTION mfa._realms_replace_fresh_default() SET SCHEMA mfa_internal;
+ALTER FUNCTION mfa._durable() SET SCHEMA mfa_internal;
+ALTER FUNCTION mfa._attempt_check("char", bigint, integer, timestamptz, integer, integer, timestamptz)
+    SET SCHEMA mfa_internal;
+ALTER FUNCTION mfa._attempt_failed("char", bigint, integer, timestamptz, integer, interval, interval, timestamptz)
+    SET SCHEMA mfa_internal;
+ALTER FUNCTION mfa._admit_reset("char", bigint) SET SCHEMA mfa_internal;
+ALTER FUNCTION mfa._throttle_sync() SET SCHEMA mfa_internal;
+ALTER FUNCTION mfa._throttle_shared() SET SCHEMA mfa_internal;
+ALTER FUNCTION mfa._attempt_admit(bigint, "char", mfa.realms, timestamptz) SET SCHEMA mfa_internal;
+ALTER FUNCTION mfa._attempt_failed_user(bigint, "char", mfa.realms, timestamptz) SET SCHEMA mfa_internal;
+ALTER FUNCTION mfa._attempt_succeeded(bigint, "char") SET SCHEMA mfa_internal;
+ALTER FUNCTION mfa._realm_id(text) SET SCHEMA mfa_internal;
+ALTER FUNCTION mfa._user_realm(bigint) SET SCHEMA mfa_internal;
+ALTER FUNCTION mfa._start_session(bigint, interval, boolean, timestamptz) SET SCHEMA mfa_internal;
+ALTER FUNCTION mfa._complete_mfa(text, text) SET SCHEMA mfa_internal;
+ALTER FUNCTION mfa._setting_number(text, integer) SET SCHEMA mfa_internal;
+
+-- @@ functions and privileges of pg_mfa.sql @@
