@@ -87,7 +87,7 @@ demo:
 fuzz:
 	@scripts/run-fuzz $(FUZZ_SECONDS)
 
-# Benchmarks (issue 5): bench/run starts its own throwaway cluster. `make bench` writes bench/RESULTS.md;
+# Benchmarks: bench/run starts its own throwaway cluster. `make bench` writes bench/RESULTS.md;
 # `make bench-quick` is the short form CI runs to prove the runner works (it never judges speed).
 .PHONY: bench bench-quick
 bench:

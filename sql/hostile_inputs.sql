@@ -83,6 +83,8 @@ INSERT INTO pg_temp.corpus (fn, args, call) VALUES
     ('mfa_internal._password_check(text, text)', ARRAY[$$'alice pw'$$, format('%L', :'alice_hash')], NULL),
     ('mfa_internal._realms_replace_fresh_default()', ARRAY[]::text[], NULL),
     ('mfa_internal._durable()', ARRAY[]::text[], NULL),
+    ('mfa_internal._raise(text, text, text, text)', ARRAY[$$'22023'$$, $$'on purpose'$$, $$'detail'$$, $$'hint'$$], NULL),
+    ('mfa_internal._realms_check_policy()', ARRAY[]::text[], NULL),
     ('mfa_internal._attempt_check("char", bigint, integer, timestamptz, integer, integer, timestamptz)',
      ARRAY[$$'c'$$, $$nextval('pg_temp.subjects')$$, '0', 'NULL', '5', '100', 'to_timestamp(2000000000)'], NULL),
     ('mfa_internal._attempt_failed("char", bigint, integer, timestamptz, integer, interval, interval, timestamptz)',
@@ -260,9 +262,11 @@ ORDER BY regexp_replace(c.fn::text, '^mfa(_internal)?\.', ''), c.argno, min(c.or
 
 -- Errors whose message repeats the caller's input at length (the realm name or username, up to 1 MB, with
 -- any control characters in it): clean errors, but as long as the input in the server log.
+-- (mfa_internal._raise is how pg_mfa raises its own messages: it shows the text it is given, by design.)
 SELECT regexp_replace(c.fn::text, '\(.*', '') AS function, c.argno, c.label, c.state, octet_length(c.message) AS message_bytes
 FROM pg_temp.calls AS c
 WHERE c.state <> 'ok' AND octet_length(c.message) > 200
+  AND c.fn <> 'mfa_internal._raise(text, text, text, text)'::regprocedure
 ORDER BY c.fn::text, c.argno, c.ord;
 SELECT count(*) AS calls, count(*) FILTER (WHERE state = 'ok') AS results,
        count(*) FILTER (WHERE state <> 'ok') AS clean_errors,

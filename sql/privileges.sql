@@ -39,11 +39,13 @@ FROM pg_proc AS p
 WHERE (p.pronamespace = 'mfa'::regnamespace AND p.proname LIKE '\_%')
    OR (p.pronamespace = 'mfa_internal'::regnamespace AND p.proname NOT LIKE '\_%');
 -- House rules for every function in schemas mfa and mfa_internal. Each query lists the violators: no rows expected.
--- search_path pinned to pg_catalog, pg_temp:
+-- search_path pinned to pg_catalog, pg_temp on every SQL and PL/pgSQL function (C functions that look
+-- nothing up by name may go without; one that sets search_path sets exactly that):
 SELECT p.oid::regprocedure AS pinned_search_path_missing, p.proconfig
-FROM pg_proc AS p
+FROM pg_proc AS p JOIN pg_language AS l ON l.oid = p.prolang
 WHERE p.pronamespace IN ('mfa'::regnamespace, 'mfa_internal'::regnamespace)
-  AND (p.proconfig IS NULL OR NOT ('search_path=pg_catalog, pg_temp' = ANY (p.proconfig)));
+  AND NOT ('search_path=pg_catalog, pg_temp' = ANY (coalesce(p.proconfig, '{}')))
+  AND (l.lanname <> 'c' OR p.proconfig IS NOT NULL);
 -- a comment:
 SELECT p.oid::regprocedure AS comment_missing
 FROM pg_proc AS p
@@ -85,10 +87,12 @@ FROM pg_proc AS p
 WHERE p.prosecdef
   AND p.pronamespace IN ('mfa'::regnamespace, 'mfa_internal'::regnamespace)
   AND NOT EXISTS (SELECT FROM unnest(p.proconfig) AS c WHERE c = 'search_path=pg_catalog, pg_temp');
--- No internal helper (mfa_internal._*) is SECURITY DEFINER: they run only inside the public ones.
+-- No internal helper (mfa_internal._*) is SECURITY DEFINER: they run only inside the public ones. Trigger
+-- functions may be: nobody can call them but a trigger.
 SELECT p.oid::regprocedure AS internal_security_definer
 FROM pg_proc AS p
-WHERE p.pronamespace IN ('mfa'::regnamespace, 'mfa_internal'::regnamespace) AND p.proname LIKE '\_%' AND p.prosecdef;
+WHERE p.pronamespace IN ('mfa'::regnamespace, 'mfa_internal'::regnamespace) AND p.proname LIKE '\_%' AND p.prosecdef
+  AND p.prorettype <> 'trigger'::regtype;
 
 -- Grants. PUBLIC has EXECUTE on nothing (no default ACL, which would mean PUBLIC EXECUTE):
 SELECT p.oid::regprocedure AS public_may_execute, p.proacl

@@ -1,5 +1,5 @@
 // otp_bench.cpp: the core's code generation and window check against the hardware floor, one raw OpenSSL
-// HMAC-SHA1 of the same size with a reused key (issue 5: a 3-candidate window check within 4x of it).
+// HMAC-SHA1 of the same size with a reused key (target: a 3-candidate window check within 4x of it).
 // Run: cmake --build build/cmake --target pg_mfa_microbench && build/cmake/pg_mfa_microbench
 #include "core/hmac.hpp"
 #include "core/otp.hpp"

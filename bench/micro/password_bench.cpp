@@ -1,5 +1,5 @@
 // password_bench.cpp: the raw cost of Argon2id, the number bench/run compares mfa.authenticate_password with
-// (issue 5 case 3: within 3% of the raw hash time at the default parameters). Each benchmark takes
+// (target: within 3% of the raw hash time at the default parameters). Each benchmark takes
 // (memory KiB, iterations), p = 1; wall-clock time, because the core hashes on a worker thread.
 // Run: build/cmake/pg_mfa_microbench --benchmark_filter=Argon2
 #include "core/password.hpp"

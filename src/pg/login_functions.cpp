@@ -7,6 +7,7 @@
 
 extern "C" {
 #include "access/xact.h"
+#include "utils/elog.h"
 #include "utils/builtins.h"
 
 PG_FUNCTION_INFO_V1(pg_mfa_now);
@@ -14,6 +15,7 @@ PG_FUNCTION_INFO_V1(pg_mfa_totp_match);
 PG_FUNCTION_INFO_V1(pg_mfa_new_token);
 PG_FUNCTION_INFO_V1(pg_mfa_token_digest);
 PG_FUNCTION_INFO_V1(pg_mfa_durable);
+PG_FUNCTION_INFO_V1(pg_mfa_raise);
 }
 
 namespace core = pg_mfa::core;
@@ -140,5 +142,34 @@ extern "C" Datum pg_mfa_token_digest(PG_FUNCTION_ARGS) {
 // whatever synchronous_commit is (also if the caller lowers it after this call).
 extern "C" Datum pg_mfa_durable(PG_FUNCTION_ARGS) {
     ForceSyncCommit();
+    PG_RETURN_VOID();
+}
+
+// mfa_internal._raise(sqlstate text, message text, detail text, hint text) -> void: the login flows' errors
+// (a NULL argument, an unknown realm, user or credential). Raised without the error context, so the caller
+// sees the message of the public function it called and not the PL/pgSQL frames of the helpers behind it
+// ("PL/pgSQL function mfa_internal._realm_id(text) line 10 at RAISE"). The context stack is only
+// unlinked for this error: PG_TRY blocks and the top-level error recovery restore their own.
+extern "C" Datum pg_mfa_raise(PG_FUNCTION_ARGS) {
+    if (PG_ARGISNULL(0) || PG_ARGISNULL(1)) {
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("sqlstate and message must not be null")));
+    }
+    const char* state = text_to_cstring(PG_GETARG_TEXT_PP(0));
+    const char* message = text_to_cstring(PG_GETARG_TEXT_PP(1));
+    const char* detail = PG_ARGISNULL(2) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(2));
+    const char* hint = PG_ARGISNULL(3) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(3));
+    // An error class: five digits or capital letters, not 00 (success), 01 (warning) or 02 (no data).
+    bool valid = std::strlen(state) == 5 && std::strncmp(state, "00", 2) != 0 && std::strncmp(state, "01", 2) != 0 &&
+                 std::strncmp(state, "02", 2) != 0;
+    for (int i = 0; valid && i < 5; i++) {
+        valid = (state[i] >= '0' && state[i] <= '9') || (state[i] >= 'A' && state[i] <= 'Z');
+    }
+    if (!valid) {
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid SQLSTATE for an error")));
+    }
+    error_context_stack = nullptr;
+    ereport(ERROR, (errcode(MAKE_SQLSTATE(state[0], state[1], state[2], state[3], state[4])),
+                    errmsg_internal("%s", message), detail != nullptr ? errdetail_internal("%s", detail) : 0,
+                    hint != nullptr ? errhint("%s", hint) : 0));
     PG_RETURN_VOID();
 }

@@ -1,9 +1,10 @@
 -- pg_mfa 0.1.0 -> 0.2.0
 --
 -- Editable until 0.2.0 is released (CHANGELOG.md); then frozen like every released script. The Makefile
--- builds the installed pg_mfa--0.1.0--0.2.0.sql from this file: the marker line at the end is replaced by
--- the functions-and-privileges part of src/sql/pg_mfa.sql, so every function, comment and grant ends up
--- exactly as a fresh install of 0.2.0 has it (test/integration/upgrade compares the two catalogs).
+-- builds the installed pg_mfa--0.1.0--0.2.0.sql from this file: the marker line below is replaced by
+-- the functions-and-privileges part of src/sql/pg_mfa.sql (what follows it needs those functions), so
+-- every function, comment and grant ends up exactly as a fresh install of 0.2.0 has it
+-- (test/integration/upgrade compares the two catalogs).
 
 \echo Use "ALTER EXTENSION pg_mfa UPDATE TO '0.2.0'" to load this file. \quit
 
@@ -39,3 +40,7 @@ ALTER FUNCTION mfa._complete_mfa(text, text) SET SCHEMA mfa_internal;
 ALTER FUNCTION mfa._setting_number(text, integer) SET SCHEMA mfa_internal;
 
 -- @@ functions and privileges of pg_mfa.sql @@
+
+-- Realm policy out of range: a message naming the column and its range instead of a CHECK violation.
+CREATE TRIGGER realms_check_policy BEFORE INSERT OR UPDATE ON mfa.realms
+FOR EACH ROW EXECUTE FUNCTION mfa_internal._realms_check_policy();

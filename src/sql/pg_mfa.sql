@@ -342,6 +342,17 @@ AS 'MODULE_PATHNAME', 'pg_mfa_password_check';
 COMMENT ON FUNCTION mfa_internal._password_check(text, text) IS
 'internal: verify_password, where a NULL hash (no such user, no password) does the same Argon2id work and is false';
 
+-- _raise: how the login flows raise their errors (a NULL argument, an unknown realm, user or credential):
+-- without the PL/pgSQL context lines that would name the helpers behind the public function. Pure C that
+-- looks nothing up by name, so no search_path clause.
+CREATE OR REPLACE FUNCTION mfa_internal._raise(sqlstate text, message text, detail text DEFAULT NULL,
+                                               hint text DEFAULT NULL)
+RETURNS void
+LANGUAGE c VOLATILE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pg_mfa_raise';
+COMMENT ON FUNCTION mfa_internal._raise(text, text, text, text) IS
+'internal: raise an error with this SQLSTATE, message, detail and hint, and no context lines';
+
 -- ---------------------------------------------------------------------------------------------------------
 -- Login: data
 
@@ -397,6 +408,69 @@ END
 $function$;
 COMMENT ON FUNCTION mfa_internal._realms_replace_fresh_default() IS
 'internal: lets a restored realm named default replace the unused one CREATE EXTENSION made';
+
+-- _realms_check_policy: a realm's policy stays within its bounds, and a value out of them is refused with a
+-- message that names the column and its range (22023; 22004 for NULL) rather than a bare constraint name.
+-- The CHECK constraints on mfa.realms say the same and stay as the last line of defence. SECURITY DEFINER so
+-- that it may call _raise when mfa_admin updates a realm; a trigger function cannot be called any other way.
+CREATE OR REPLACE FUNCTION mfa_internal._realms_check_policy()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_rule record;
+BEGIN
+    SELECT r.column_name, r.value IS NULL AS is_null, r.rule INTO v_rule
+    FROM (VALUES
+        (1, 'name', NEW.name::text, NEW.name ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$',
+         'must be 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit'),
+        (2, 'issuer', NEW.issuer, mfa_internal._is_display_name(NEW.issuer, 256, false),
+         'must be 1 to 256 characters without white space at either end, control characters, invisible '
+         'format characters or colons'),
+        (3, 'totp_enabled', NEW.totp_enabled::text, true, ''),
+        (4, 'totp_algorithm', NEW.totp_algorithm, NEW.totp_algorithm IN ('sha1', 'sha256', 'sha512'),
+         'must be sha1, sha256 or sha512'),
+        (5, 'totp_digits', NEW.totp_digits::text, NEW.totp_digits BETWEEN 6 AND 8, 'must be between 6 and 8'),
+        (6, 'totp_period', NEW.totp_period::text, NEW.totp_period BETWEEN 1 AND 600,
+         'must be between 1 and 600 (seconds)'),
+        (7, 'totp_window', NEW.totp_window::text, NEW.totp_window BETWEEN 0 AND 10,
+         'must be between 0 and 10 (time steps either side)'),
+        (8, 'mfa_token_lifetime', NEW.mfa_token_lifetime::text,
+         NEW.mfa_token_lifetime > '0'::interval AND NEW.mfa_token_lifetime <= '1 hour'::interval,
+         'must be more than 0 and at most 1 hour'),
+        (9, 'session_lifetime', NEW.session_lifetime::text,
+         NEW.session_lifetime > '0'::interval AND NEW.session_lifetime <= '1 year'::interval,
+         'must be more than 0 and at most 1 year'),
+        (10, 'code_lockout_threshold', NEW.code_lockout_threshold::text, NEW.code_lockout_threshold BETWEEN 1 AND 100,
+         'must be between 1 and 100'),
+        (11, 'code_disable_threshold', NEW.code_disable_threshold::text,
+         NEW.code_disable_threshold BETWEEN NEW.code_lockout_threshold AND 1000,
+         'must be between code_lockout_threshold and 1000'),
+        (12, 'password_lockout_threshold', NEW.password_lockout_threshold::text,
+         NEW.password_lockout_threshold BETWEEN 1 AND 1000, 'must be between 1 and 1000'),
+        (13, 'lockout_delay', NEW.lockout_delay::text,
+         NEW.lockout_delay > '0'::interval AND NEW.lockout_delay <= '1 day'::interval,
+         'must be more than 0 and at most 1 day'),
+        (14, 'lockout_max_delay', NEW.lockout_max_delay::text,
+         NEW.lockout_max_delay >= NEW.lockout_delay AND NEW.lockout_max_delay <= '30 days'::interval,
+         'must be at least lockout_delay and at most 30 days'),
+        (15, 'mfa_token_max_failures', NEW.mfa_token_max_failures::text, NEW.mfa_token_max_failures BETWEEN 1 AND 100,
+         'must be between 1 and 100')
+    ) AS r(n, column_name, value, ok, rule)
+    WHERE r.value IS NULL OR NOT coalesce(r.ok, false)
+    ORDER BY r.n
+    LIMIT 1;
+    IF FOUND AND v_rule.is_null THEN
+        PERFORM mfa_internal._raise('22004', pg_catalog.format('realm policy %s must not be null', v_rule.column_name));
+    ELSIF FOUND THEN
+        PERFORM mfa_internal._raise('22023', pg_catalog.format('realm policy %s %s', v_rule.column_name, v_rule.rule));
+    END IF;
+    RETURN NEW;
+END
+$function$;
+COMMENT ON FUNCTION mfa_internal._realms_check_policy() IS
+'internal: refuses a realm policy value out of its range with a message naming the column and the range';
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Login: the brute-force throttle
@@ -590,21 +664,24 @@ AS $function$
 DECLARE
     v_realm_id bigint;
 BEGIN
-    IF create_realm.name IS NULL OR create_realm.totp_enabled IS NULL THEN
-        RAISE EXCEPTION 'realm name and totp_enabled must not be null' USING ERRCODE = '22004';
+    IF create_realm.name IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'name must not be null');
+    END IF;
+    IF create_realm.totp_enabled IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'totp_enabled must not be null');
     END IF;
     IF create_realm.name !~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' THEN
-        RAISE EXCEPTION 'invalid realm name "%"', mfa_internal._shown(create_realm.name) USING ERRCODE = '22023',
-            DETAIL = 'A realm name is 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit.';
+        PERFORM mfa_internal._raise('22023', pg_catalog.format('invalid realm name "%s"', mfa_internal._shown(create_realm.name)),
+            'A realm name is 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit.');
     END IF;
     IF create_realm.issuer IS NOT NULL
        AND NOT mfa_internal._is_display_name(create_realm.issuer, 256, false) THEN
-        RAISE EXCEPTION 'invalid issuer' USING ERRCODE = '22023',
-            DETAIL = 'An issuer is 1 to 256 characters without white space at either end, control characters, '
-                     'invisible format characters or colons (authenticator apps read a colon as the end of the issuer).';
+        PERFORM mfa_internal._raise('22023', 'invalid issuer',
+            'An issuer is 1 to 256 characters without white space at either end, control characters, '
+            'invisible format characters or colons (authenticator apps read a colon as the end of the issuer).');
     END IF;
     IF EXISTS (SELECT FROM mfa.realms AS r WHERE r.name = create_realm.name) THEN
-        RAISE EXCEPTION 'realm "%" already exists', mfa_internal._shown(create_realm.name) USING ERRCODE = '23505';
+        PERFORM mfa_internal._raise('23505', pg_catalog.format('realm "%s" already exists', mfa_internal._shown(create_realm.name)));
     END IF;
     -- A concurrent create_realm of the same name still fails, on the unique index, with 23505.
     INSERT INTO mfa.realms (name, issuer, totp_enabled)
@@ -628,11 +705,11 @@ DECLARE
     v_realm_id bigint;
 BEGIN
     IF realm IS NULL THEN
-        RAISE EXCEPTION 'realm must not be null' USING ERRCODE = '22004';
+        PERFORM mfa_internal._raise('22004', 'realm must not be null');
     END IF;
     SELECT r.realm_id INTO v_realm_id FROM mfa.realms AS r WHERE r.name = realm;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'realm "%" does not exist', mfa_internal._shown(realm) USING ERRCODE = '42704';
+        PERFORM mfa_internal._raise('42704', pg_catalog.format('realm "%s" does not exist', mfa_internal._shown(realm)));
     END IF;
     RETURN v_realm_id;
 END
@@ -650,11 +727,11 @@ DECLARE
     v_realm_id bigint;
 BEGIN
     IF _user_realm.user_id IS NULL THEN
-        RAISE EXCEPTION 'user_id must not be null' USING ERRCODE = '22004';
+        PERFORM mfa_internal._raise('22004', 'user_id must not be null');
     END IF;
     SELECT u.realm_id INTO v_realm_id FROM mfa.users AS u WHERE u.user_id = _user_realm.user_id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'user % does not exist', _user_realm.user_id USING ERRCODE = '42704';
+        PERFORM mfa_internal._raise('42704', pg_catalog.format('user %s does not exist', _user_realm.user_id));
     END IF;
     RETURN v_realm_id;
 END
@@ -673,13 +750,13 @@ DECLARE
     v_hash text;
 BEGIN
     IF create_user.username IS NULL THEN
-        RAISE EXCEPTION 'username must not be null' USING ERRCODE = '22004';
+        PERFORM mfa_internal._raise('22004', 'username must not be null');
     END IF;
     IF NOT mfa_internal._is_display_name(create_user.username, 256, false) THEN
-        RAISE EXCEPTION 'invalid username' USING ERRCODE = '22023',
-            DETAIL = 'A username is 1 to 256 characters without white space at either end, control characters, '
-                     'invisible format characters or colons (authenticator apps read a colon in an account name '
-                     'as the end of the issuer).';
+        PERFORM mfa_internal._raise('22023', 'invalid username',
+            'A username is 1 to 256 characters without white space at either end, control characters, '
+            'invisible format characters or colons (authenticator apps read a colon in an account name '
+            'as the end of the issuer).');
     END IF;
     -- Hash first: a password that is refused (empty, over 1024 bytes) leaves no user behind.
     IF create_user.password IS NOT NULL THEN
@@ -687,9 +764,8 @@ BEGIN
     END IF;
     IF EXISTS (SELECT FROM mfa.users AS u
                WHERE u.realm_id = v_realm_id AND lower(u.username) = lower(create_user.username)) THEN
-        RAISE EXCEPTION 'user "%" already exists in realm "%"', mfa_internal._shown(create_user.username),
-            mfa_internal._shown(create_user.realm)
-            USING ERRCODE = '23505';
+        PERFORM mfa_internal._raise('23505', pg_catalog.format('user "%s" already exists in realm "%s"', mfa_internal._shown(create_user.username),
+            mfa_internal._shown(create_user.realm)));
     END IF;
     -- A concurrent create_user of the same name still fails, on the unique index, with 23505.
     INSERT INTO mfa.users (realm_id, username) VALUES (v_realm_id, create_user.username)
@@ -715,10 +791,12 @@ DECLARE
     v_realm_id bigint := mfa_internal._user_realm(set_password.user_id);
     v_now timestamptz := mfa_internal._now();
     v_credential_id bigint;
+    v_hash text;
 BEGIN
     IF set_password.password IS NULL THEN
-        RAISE EXCEPTION 'password must not be null' USING ERRCODE = '22004';
+        PERFORM mfa_internal._raise('22004', 'password must not be null');
     END IF;
+    v_hash := mfa.hash_password(set_password.password);  -- first: a bad password is refused before any change
     PERFORM mfa_internal._durable();
     -- A second step begun with the old password must not finish after the change. The tokens first: every
     -- flow locks a kli_ token before the user's lockouts row and credentials (complete_mfa does), so this
@@ -726,7 +804,7 @@ BEGIN
     UPDATE mfa.mfa_tokens AS t SET consumed_at = v_now
     WHERE t.user_id = set_password.user_id AND t.consumed_at IS NULL AND t.expires_at > v_now;
     INSERT INTO mfa.credentials AS c (user_id, type, password_hash, created_at, updated_at)
-    VALUES (set_password.user_id, 'password', mfa.hash_password(set_password.password), v_now, v_now)
+    VALUES (set_password.user_id, 'password', v_hash, v_now, v_now)
     ON CONFLICT (user_id) WHERE type = 'password'
     DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at
     RETURNING c.credential_id INTO v_credential_id;
@@ -782,23 +860,25 @@ DECLARE
     v_credential_id bigint;
     v_now timestamptz := mfa_internal._now();
 BEGIN
-    IF totp_create_credential.user_id IS NULL OR totp_create_credential.name IS NULL THEN
-        RAISE EXCEPTION 'user_id and name must not be null' USING ERRCODE = '22004';
+    IF totp_create_credential.user_id IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'user_id must not be null');
+    END IF;
+    IF totp_create_credential.name IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'name must not be null');
     END IF;
     IF NOT mfa_internal._is_display_name(totp_create_credential.name, 100, true) THEN
-        RAISE EXCEPTION 'invalid credential name' USING ERRCODE = '22023',
-            DETAIL = 'A credential name is 1 to 100 characters without white space at either end, control '
-                     'characters or invisible format characters.';
+        PERFORM mfa_internal._raise('22023', 'invalid credential name',
+            'A credential name is 1 to 100 characters without white space at either end, control '
+            'characters or invisible format characters.');
     END IF;
     SELECT u.username INTO v_username FROM mfa.users AS u WHERE u.user_id = totp_create_credential.user_id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'user % does not exist', totp_create_credential.user_id USING ERRCODE = '42704';
+        PERFORM mfa_internal._raise('42704', pg_catalog.format('user %s does not exist', totp_create_credential.user_id));
     END IF;
     SELECT r.* INTO v_realm FROM mfa.users AS u JOIN mfa.realms AS r ON r.realm_id = u.realm_id
     WHERE u.user_id = totp_create_credential.user_id;
     IF NOT v_realm.totp_enabled THEN
-        RAISE EXCEPTION 'TOTP is not enabled in realm "%"', v_realm.name USING ERRCODE = '55000',
-            HINT = 'An administrator enables it with UPDATE mfa.realms SET totp_enabled = true.';
+        PERFORM mfa_internal._raise('55000', pg_catalog.format('TOTP is not enabled in realm "%s"', v_realm.name), NULL, 'An administrator enables it with UPDATE mfa.realms SET totp_enabled = true.');
     END IF;
     v_base32 := mfa.generate_secret(20);
     v_secret := mfa.base32_decode(v_base32);
@@ -830,8 +910,11 @@ DECLARE
     v_step bigint;
     v_decision text;
 BEGIN
-    IF totp_verify.credential_id IS NULL OR totp_verify.code IS NULL THEN
-        RAISE EXCEPTION 'credential_id and code must not be null' USING ERRCODE = '22004';
+    IF totp_verify.credential_id IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'credential_id must not be null');
+    END IF;
+    IF totp_verify.code IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'code must not be null');
     END IF;
     SELECT c.type, c.user_id, c.otp_secret, c.algorithm, c.digits, c.period, c.state, c.last_step,
            u.realm_id, r.totp_window
@@ -841,10 +924,10 @@ BEGIN
     JOIN mfa.realms AS r ON r.realm_id = u.realm_id
     WHERE c.credential_id = totp_verify.credential_id;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'credential % does not exist', totp_verify.credential_id USING ERRCODE = '42704';
+        PERFORM mfa_internal._raise('42704', pg_catalog.format('credential %s does not exist', totp_verify.credential_id));
     END IF;
     IF v_cred.type <> 'totp' THEN
-        RAISE EXCEPTION 'credential % is not a TOTP credential', totp_verify.credential_id USING ERRCODE = '42809';
+        PERFORM mfa_internal._raise('42809', pg_catalog.format('credential %s is not a TOTP credential', totp_verify.credential_id));
     END IF;
     SELECT r.* INTO v_realm FROM mfa.realms AS r WHERE r.realm_id = v_cred.realm_id;
 
@@ -896,7 +979,7 @@ DECLARE
     v_realm_id bigint;
 BEGIN
     IF delete_credential.credential_id IS NULL THEN
-        RAISE EXCEPTION 'credential_id must not be null' USING ERRCODE = '22004';
+        PERFORM mfa_internal._raise('22004', 'credential_id must not be null');
     END IF;
     DELETE FROM mfa.credentials AS c WHERE c.credential_id = delete_credential.credential_id
     RETURNING c.user_id INTO v_user_id;
@@ -949,13 +1032,18 @@ DECLARE
     v_expires timestamptz;
     v_decision text;
 BEGIN
-    IF authenticate_password.username IS NULL OR authenticate_password.password IS NULL
-       OR authenticate_password.realm IS NULL THEN
-        RAISE EXCEPTION 'username, password and realm must not be null' USING ERRCODE = '22004';
+    IF authenticate_password.username IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'username must not be null');
+    END IF;
+    IF authenticate_password.password IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'password must not be null');
+    END IF;
+    IF authenticate_password.realm IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'realm must not be null');
     END IF;
     SELECT r.* INTO v_realm FROM mfa.realms AS r WHERE r.name = authenticate_password.realm;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'realm "%" does not exist', mfa_internal._shown(authenticate_password.realm) USING ERRCODE = '42704';
+        PERFORM mfa_internal._raise('42704', pg_catalog.format('realm "%s" does not exist', mfa_internal._shown(authenticate_password.realm)));
     END IF;
     SELECT u.user_id, c.credential_id, c.password_hash INTO v_user_id, v_credential_id, v_hash
     FROM mfa.users AS u
@@ -1048,8 +1136,11 @@ DECLARE
     v_token text;
     v_expires timestamptz;
 BEGIN
-    IF _complete_mfa.kli_token IS NULL OR _complete_mfa.code IS NULL THEN
-        RAISE EXCEPTION 'token and code must not be null' USING ERRCODE = '22004';
+    IF _complete_mfa.kli_token IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'token must not be null');
+    END IF;
+    IF _complete_mfa.code IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'code must not be null');
     END IF;
     -- The token's row stays locked to the end: concurrent calls with one token are decided in turn.
     SELECT t.mfa_token_id, t.user_id, t.consumed_at IS NULL AND t.expires_at > v_now, t.failures
@@ -1170,7 +1261,7 @@ AS $function$
 #variable_conflict use_column
 BEGIN
     IF validate_session.token IS NULL THEN
-        RAISE EXCEPTION 'token must not be null' USING ERRCODE = '22004';
+        PERFORM mfa_internal._raise('22004', 'token must not be null');
     END IF;
     RETURN QUERY
     SELECT s.user_id, r.name, s.expires_at
@@ -1194,7 +1285,7 @@ DECLARE
     v_user_id bigint;
 BEGIN
     IF logout.token IS NULL THEN
-        RAISE EXCEPTION 'token must not be null' USING ERRCODE = '22004';
+        PERFORM mfa_internal._raise('22004', 'token must not be null');
     END IF;
     PERFORM mfa_internal._durable();
     UPDATE mfa.sessions AS s SET revoked_at = v_now
@@ -1222,10 +1313,10 @@ DECLARE
     v_sessions bigint;
 BEGIN
     IF purge_expired.older_than IS NULL THEN
-        RAISE EXCEPTION 'older_than must not be null' USING ERRCODE = '22004';
+        PERFORM mfa_internal._raise('22004', 'older_than must not be null');
     END IF;
     IF purge_expired.older_than < '0'::interval THEN
-        RAISE EXCEPTION 'older_than must be a non-negative interval' USING ERRCODE = '22023';
+        PERFORM mfa_internal._raise('22023', 'older_than must be a non-negative interval');
     END IF;
     v_cutoff := mfa_internal._now() - purge_expired.older_than;
     DELETE FROM mfa.mfa_tokens AS t WHERE t.expires_at < v_cutoff OR t.consumed_at < v_cutoff;
@@ -1562,6 +1653,8 @@ ALTER TABLE mfa.credentials ADD CONSTRAINT credentials_name_check CHECK (mfa_int
 
 CREATE TRIGGER realms_replace_fresh_default BEFORE INSERT ON mfa.realms
 FOR EACH ROW EXECUTE FUNCTION mfa_internal._realms_replace_fresh_default();
+CREATE TRIGGER realms_check_policy BEFORE INSERT OR UPDATE ON mfa.realms
+FOR EACH ROW EXECUTE FUNCTION mfa_internal._realms_check_policy();
 
 -- Id 0, which the identity sequence never hands out, so no dumped realm can collide with it.
 INSERT INTO mfa.realms (realm_id, name, issuer) OVERRIDING SYSTEM VALUE VALUES (0, 'default', 'default');

@@ -372,9 +372,9 @@ def pyotp_has_issue_174():
 
 
 def pyotp_can_parse(account, issuer):
-    """Whether a pyotp with issue 174 can parse a correct URI for this label (after the whole URI is
-    decoded, these characters change the URI's structure: '#' '?' '%' anywhere, ':' in the issuer or in an
-    issuer-less account, '&' '=' '+' in the issuer query value)."""
+    """Whether a pyotp that decodes the whole URI before splitting it can parse a correct URI for this
+    label (once the whole URI is decoded, these characters change the URI's structure: '#' '?' '%'
+    anywhere, ':' in the issuer or in an issuer-less account, '&' '=' '+' in the issuer query value)."""
     structural = set("#?%")
     if any(c in structural for c in account + (issuer or "")):
         return False
