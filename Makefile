@@ -95,3 +95,22 @@ bench:
 
 bench-quick:
 	@scripts/bench --quick
+
+# Packages
+# META.json (PGXN) is made from META.json.in like the control file, so its versions are EXTVERSION.
+# `make dist`: build/pg_mfa-<version>.zip, PGXN's format (one top-level directory pg_mfa-<version>/), of HEAD.
+# `make deb`: build/deb/postgresql-<major>-pg-mfa_<version>-1_<arch>.deb through pg_buildext (debian/).
+.PHONY: dist deb
+EXTRA_CLEAN += META.json
+
+META.json: META.json.in Makefile
+	sed 's/@EXTVERSION@/$(EXTVERSION)/g' $< > $@
+
+dist: META.json
+	@git diff --quiet HEAD -- || echo "make dist: uncommitted changes are left out: the zip is made from HEAD"
+	@mkdir -p build
+	git archive --format=zip --prefix=$(EXTENSION)-$(EXTVERSION)/ --add-file=META.json \
+		-o build/$(EXTENSION)-$(EXTVERSION).zip HEAD
+
+deb:
+	@scripts/build-deb $(EXTVERSION)
