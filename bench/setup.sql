@@ -25,10 +25,10 @@ BEGIN
     INSERT INTO mfa.user_lockouts (user_id) SELECT u FROM generate_series(1, n) AS u;
     INSERT INTO mfa.credentials (credential_id, user_id, type, password_hash)
     SELECT 2 * u - 1, u, 'password', load.password_hash FROM generate_series(1, n) AS u;
-    INSERT INTO mfa.credentials (credential_id, user_id, type, name, otp_secret, algorithm, digits, period, state,
-                                 verified_at)
-    SELECT 2 * u, u, 'totp', 'Phone', load.secret, 'sha1', 6, 30, 'active', clock_timestamp()
+    INSERT INTO mfa.credentials (credential_id, user_id, type, name, algorithm, digits, period, state, verified_at)
+    SELECT 2 * u, u, 'totp', 'Phone', 'sha1', 6, 30, 'active', clock_timestamp()
     FROM generate_series(1, n) AS u;
+    INSERT INTO mfa.totp_secrets (credential_id, otp_secret) SELECT 2 * u, load.secret FROM generate_series(1, n) AS u;
     INSERT INTO mfa.sessions (session_id, token_digest, user_id, mfa_verified, created_at, expires_at)
     SELECT u, mfa_internal._token_digest('kss_' || lpad(u::text, 43, 'x')), u, true, clock_timestamp(), session_expiry
     FROM generate_series(1, n) AS u;

@@ -85,6 +85,7 @@ INSERT INTO pg_temp.corpus (fn, args, call) VALUES
     ('mfa_internal._durable()', ARRAY[]::text[], NULL),
     ('mfa_internal._raise(text, text, text, text)', ARRAY[$$'22023'$$, $$'on purpose'$$, $$'detail'$$, $$'hint'$$], NULL),
     ('mfa_internal._realms_check_policy()', ARRAY[]::text[], NULL),
+    ('mfa_internal._read_write()', ARRAY[]::text[], NULL),
     ('mfa_internal._attempt_check("char", bigint, integer, timestamptz, integer, integer, timestamptz)',
      ARRAY[$$'c'$$, $$nextval('pg_temp.subjects')$$, '0', 'NULL', '5', '100', 'to_timestamp(2000000000)'], NULL),
     ('mfa_internal._attempt_failed("char", bigint, integer, timestamptz, integer, interval, interval, timestamptz)',

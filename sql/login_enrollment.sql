@@ -34,10 +34,10 @@ SELECT :'dev1_state' AS state,
        :'svg1' = mfa.qr_svg(:'uri1') AS svg_is_qr_of_uri,
        left(:'svg1', 4) = '<svg' AS svg_document;
 -- What is stored (read as superuser): the raw secret bytes, the realm's policy, state new, nothing used.
-SELECT c.type, c.name, c.otp_secret = mfa.base32_decode(:'sec1') AS secret_stored, c.algorithm, c.digits,
+SELECT c.type, c.name, s.otp_secret = mfa.base32_decode(:'sec1') AS secret_stored, c.algorithm, c.digits,
        c.period, c.state, c.last_step, c.verified_at, c.last_used_at, c.password_hash,
        c.created_at = to_timestamp(2000000000) AS created_now
-FROM mfa.credentials AS c WHERE c.credential_id = :dev1;
+FROM mfa.credentials AS c JOIN mfa.totp_secrets AS s USING (credential_id) WHERE c.credential_id = :dev1;
 -- Every call makes another secret.
 SELECT credential_id AS dev_tmp, otp_secret AS sec_tmp FROM mfa.totp_create_credential(:alice, 'Temporary') \gset
 SELECT :'sec_tmp' <> :'sec1' AS secrets_differ, :dev_tmp <> :dev1 AS ids_differ;

@@ -133,19 +133,21 @@ SELECT u.username, s.mfa_verified, s.revoked_at IS NOT NULL AS revoked
 FROM mfa.sessions AS s JOIN mfa.users AS u USING (user_id) ORDER BY s.session_id;
 -- The secret columns: 42501, alone or through *.
 SELECT v.label, pg_temp.sqlstate_of(v.q) AS result
-FROM (VALUES (1, 'otp_secret', $$SELECT otp_secret FROM mfa.credentials$$),
+FROM (VALUES (1, 'otp_secret', $$SELECT otp_secret FROM mfa.totp_secrets$$),
              (2, 'password_hash', $$SELECT password_hash FROM mfa.credentials$$),
              (3, 'credentials.*', $$SELECT * FROM mfa.credentials$$),
              (4, 'mfa_tokens.token_digest', $$SELECT token_digest FROM mfa.mfa_tokens$$),
              (5, 'mfa_tokens.*', $$SELECT * FROM mfa.mfa_tokens$$),
              (6, 'sessions.token_digest', $$SELECT token_digest FROM mfa.sessions$$),
              (7, 'sessions.*', $$SELECT * FROM mfa.sessions$$),
-             (8, 'secret in WHERE', $$SELECT count(*) FROM mfa.credentials WHERE otp_secret IS NOT NULL$$),
+             (8, 'secret in WHERE', $$SELECT count(*) FROM mfa.totp_secrets WHERE otp_secret IS NOT NULL$$),
              (9, 'digest in WHERE', format('SELECT count(*) FROM mfa.sessions WHERE token_digest = sha256(convert_to(%L, %L))', :'kss1', 'UTF8')),
-             (10, 'whole row', $$SELECT c FROM mfa.credentials AS c$$)) AS v(n, label, q)
+             (10, 'whole row', $$SELECT c FROM mfa.credentials AS c$$),
+             (11, 'totp_secrets.*', $$SELECT * FROM mfa.totp_secrets$$),
+             (12, 'secrets through a join', $$SELECT count(*) FROM mfa.credentials AS c JOIN mfa.totp_secrets AS s USING (credential_id)$$)) AS v(n, label, q)
 ORDER BY v.n;
 \set VERBOSITY sqlstate
-SELECT otp_secret FROM mfa.credentials;
+SELECT otp_secret FROM mfa.totp_secrets;
 \set VERBOSITY terse
 -- Realm policy: the policy columns may change, within the CHECK constraints (23514); the name, the id and
 -- the set of realms may not (42501).
@@ -180,7 +182,8 @@ SELECT a.attrelid::regclass AS table_name, a.attname AS secret_column,
        has_column_privilege('mfa_admin', a.attrelid, a.attnum, 'SELECT') AS mfa_admin,
        has_column_privilege('regress_mfa_nobody', a.attrelid, a.attnum, 'SELECT') AS other_role
 FROM pg_attribute AS a
-WHERE a.attrelid IN ('mfa.credentials'::regclass, 'mfa.mfa_tokens'::regclass, 'mfa.sessions'::regclass)
+WHERE a.attrelid IN ('mfa.credentials'::regclass, 'mfa.totp_secrets'::regclass, 'mfa.mfa_tokens'::regclass,
+                     'mfa.sessions'::regclass)
   AND a.attname IN ('otp_secret', 'password_hash', 'token_digest')
 ORDER BY 1, 2;
 -- ... and writes: only mfa_admin's UPDATE of realm policy columns.

@@ -38,7 +38,8 @@ FROM mfa.users AS u JOIN mfa.realms AS r USING (realm_id) WHERE u.user_id = :ali
 SELECT c.type, c.password_hash ~ '^\$argon2id\$v=19\$m=19456,t=2,p=1\$' AS argon2id_hash,
        c.password_hash NOT LIKE '%alice password%' AS password_not_stored,
        mfa.verify_password('alice password 1', c.password_hash) AS hash_verifies,
-       c.otp_secret IS NULL AS no_secret, c.state IS NULL AS no_state
+       NOT EXISTS (SELECT FROM mfa.totp_secrets AS s WHERE s.credential_id = c.credential_id) AS no_secret,
+       c.state IS NULL AS no_state
 FROM mfa.credentials AS c WHERE c.user_id = :alice;
 
 -- Usernames are unique per realm, case-insensitively (usernames are often e-mail addresses): 23505.

@@ -100,8 +100,9 @@ BEGIN
         RETURN;
     END IF;
     FOR v_cred IN
-        SELECT c.credential_id, c.otp_secret, c.algorithm, c.digits, c.period, c.last_step
+        SELECT c.credential_id, s.otp_secret, c.algorithm, c.digits, c.period, c.last_step
         FROM mfa.credentials AS c
+        JOIN mfa.totp_secrets AS s ON s.credential_id = c.credential_id
         WHERE c.user_id = v_user_id AND c.type = 'totp' AND c.state = 'active'
         ORDER BY c.credential_id
     LOOP

@@ -7,6 +7,7 @@
 
 extern "C" {
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "utils/elog.h"
 #include "utils/builtins.h"
 
@@ -16,6 +17,7 @@ PG_FUNCTION_INFO_V1(pg_mfa_new_token);
 PG_FUNCTION_INFO_V1(pg_mfa_token_digest);
 PG_FUNCTION_INFO_V1(pg_mfa_durable);
 PG_FUNCTION_INFO_V1(pg_mfa_raise);
+PG_FUNCTION_INFO_V1(pg_mfa_read_write);
 }
 
 namespace core = pg_mfa::core;
@@ -171,5 +173,21 @@ extern "C" Datum pg_mfa_raise(PG_FUNCTION_ARGS) {
     ereport(ERROR, (errcode(MAKE_SQLSTATE(state[0], state[1], state[2], state[3], state[4])),
                     errmsg_internal("%s", message), detail != nullptr ? errdetail_internal("%s", detail) : 0,
                     hint != nullptr ? errhint("%s", hint) : 0));
+    PG_RETURN_VOID();
+}
+
+// mfa_internal._read_write() -> void: raises 25006 unless the current transaction may write. The writing
+// flows call it before they look anything up, so a hot standby or a READ ONLY transaction refuses every
+// call alike instead of failing later, at a point that depends on whether the user exists.
+extern "C" Datum pg_mfa_read_write(PG_FUNCTION_ARGS) {
+    if (XactReadOnly) {
+        const bool standby = RecoveryInProgress();
+        error_context_stack = nullptr;
+        ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+                        errmsg("pg_mfa's login functions need a read-write transaction on the primary"),
+                        standby ? errhint("This server is a standby: send the call to the primary (only "
+                                          "mfa.validate_session and the primitives work on a standby).")
+                                : errhint("The transaction is read-only: call it in a read-write transaction.")));
+    }
     PG_RETURN_VOID();
 }

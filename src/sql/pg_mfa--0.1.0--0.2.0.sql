@@ -39,6 +39,29 @@ ALTER FUNCTION mfa._start_session(bigint, interval, boolean, timestamptz) SET SC
 ALTER FUNCTION mfa._complete_mfa(text, text) SET SCHEMA mfa_internal;
 ALTER FUNCTION mfa._setting_number(text, integer) SET SCHEMA mfa_internal;
 
+-- TOTP secrets move out of mfa.credentials into a table that no flow updates, so a constraint violation
+-- of a statement that changes a device cannot show a secret in its failing row. A device may now be
+-- disabled at the throttle's ceiling before its first verification (0.1.0's shape check refused that,
+-- and the error carried the device's row, secret included).
+CREATE TABLE mfa.totp_secrets (
+    credential_id   bigint PRIMARY KEY REFERENCES mfa.credentials ON DELETE CASCADE,
+    otp_secret      bytea NOT NULL CONSTRAINT totp_secrets_length_check CHECK (length(otp_secret) BETWEEN 16 AND 64)
+);
+COMMENT ON TABLE mfa.totp_secrets IS 'TOTP secrets of the devices in mfa.credentials; readable by nobody, written once';
+INSERT INTO mfa.totp_secrets (credential_id, otp_secret)
+SELECT c.credential_id, c.otp_secret FROM mfa.credentials AS c WHERE c.type = 'totp';
+SELECT pg_catalog.pg_extension_config_dump('mfa.totp_secrets', '');
+ALTER TABLE mfa.credentials DROP CONSTRAINT credentials_shape_check;
+ALTER TABLE mfa.credentials DROP COLUMN otp_secret;
+ALTER TABLE mfa.credentials ADD CONSTRAINT credentials_shape_check CHECK (
+        CASE type
+        WHEN 'password' THEN password_hash IS NOT NULL AND name IS NULL AND algorithm IS NULL
+                             AND digits IS NULL AND period IS NULL AND state IS NULL AND last_step IS NULL
+        WHEN 'totp' THEN password_hash IS NULL
+                         AND name IS NOT NULL AND algorithm IS NOT NULL AND digits IS NOT NULL AND period IS NOT NULL
+                         AND state IS NOT NULL AND (state IN ('new', 'disabled') OR verified_at IS NOT NULL)
+        END);
+
 -- @@ functions and privileges of pg_mfa.sql @@
 
 -- Realm policy out of range: a message naming the column and its range instead of a CHECK violation.

@@ -126,7 +126,6 @@ CREATE TABLE mfa.credentials (
     type            text NOT NULL CONSTRAINT credentials_type_check CHECK (type IN ('password', 'totp')),
     name            text,  -- credentials_name_check: added below the functions
     password_hash   text,
-    otp_secret      bytea,
     algorithm       text CONSTRAINT credentials_algorithm_check CHECK (algorithm IN ('sha1', 'sha256', 'sha512')),
     digits          integer CONSTRAINT credentials_digits_check CHECK (digits BETWEEN 6 AND 8),
     period          integer CONSTRAINT credentials_period_check CHECK (period BETWEEN 1 AND 600),
@@ -138,16 +137,25 @@ CREATE TABLE mfa.credentials (
     last_used_at    timestamptz,
     CONSTRAINT credentials_shape_check CHECK (
         CASE type
-        WHEN 'password' THEN password_hash IS NOT NULL AND otp_secret IS NULL AND name IS NULL AND algorithm IS NULL
+        WHEN 'password' THEN password_hash IS NOT NULL AND name IS NULL AND algorithm IS NULL
                              AND digits IS NULL AND period IS NULL AND state IS NULL AND last_step IS NULL
-        WHEN 'totp' THEN password_hash IS NULL AND otp_secret IS NOT NULL AND length(otp_secret) BETWEEN 16 AND 64
+        WHEN 'totp' THEN password_hash IS NULL
                          AND name IS NOT NULL AND algorithm IS NOT NULL AND digits IS NOT NULL AND period IS NOT NULL
-                         AND state IS NOT NULL AND (state = 'new' OR verified_at IS NOT NULL)
+                         AND state IS NOT NULL AND (state IN ('new', 'disabled') OR verified_at IS NOT NULL)
         END)
 );
 CREATE UNIQUE INDEX credentials_one_password_key ON mfa.credentials (user_id) WHERE type = 'password';
 CREATE INDEX credentials_user_totp_idx ON mfa.credentials (user_id, credential_id) WHERE type = 'totp';
 COMMENT ON TABLE mfa.credentials IS 'passwords (Argon2id PHC strings) and TOTP devices; secret columns readable by nobody';
+
+-- TOTP secrets, apart from the devices: written once at enrollment, never updated, deleted with the device.
+-- The statements that change a device (its state, last step, ...) have no secret in their row, so an error
+-- that shows a failing row ("Failing row contains ...") can never show a secret.
+CREATE TABLE mfa.totp_secrets (
+    credential_id   bigint PRIMARY KEY REFERENCES mfa.credentials ON DELETE CASCADE,
+    otp_secret      bytea NOT NULL CONSTRAINT totp_secrets_length_check CHECK (length(otp_secret) BETWEEN 16 AND 64)
+);
+COMMENT ON TABLE mfa.totp_secrets IS 'TOTP secrets of the devices in mfa.credentials; readable by nobody, written once';
 
 -- MFA tokens (kli_) and sessions (kss_): only the SHA-256 digest of a token is stored.
 CREATE TABLE mfa.mfa_tokens (
@@ -352,6 +360,15 @@ LANGUAGE c VOLATILE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'pg_mfa_raise';
 COMMENT ON FUNCTION mfa_internal._raise(text, text, text, text) IS
 'internal: raise an error with this SQLSTATE, message, detail and hint, and no context lines';
+
+-- _read_write: the writing flows call it first, before any lookup, so that on a hot standby or in a READ
+-- ONLY transaction every call fails alike (25006), whoever the user is. Pure C, no name lookups.
+CREATE OR REPLACE FUNCTION mfa_internal._read_write()
+RETURNS void
+LANGUAGE c VOLATILE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pg_mfa_read_write';
+COMMENT ON FUNCTION mfa_internal._read_write() IS
+'internal: raise 25006 unless the transaction may write (not on a standby, not READ ONLY)';
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Login: data
@@ -634,9 +651,11 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 #variable_conflict use_column
 DECLARE
-    v_realm_id bigint := mfa_internal._user_realm(reset_lockout.user_id);
+    v_realm_id bigint;
     v_now timestamptz := mfa_internal._now();
 BEGIN
+    PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
+    v_realm_id := mfa_internal._user_realm(reset_lockout.user_id);
     UPDATE mfa.user_lockouts AS l
     SET code_failures = 0, code_locked_until = NULL, password_failures = 0, password_locked_until = NULL
     WHERE l.user_id = reset_lockout.user_id;
@@ -664,6 +683,7 @@ AS $function$
 DECLARE
     v_realm_id bigint;
 BEGIN
+    PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
     IF create_realm.name IS NULL THEN
         PERFORM mfa_internal._raise('22004', 'name must not be null');
     END IF;
@@ -745,10 +765,12 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 #variable_conflict use_column
 DECLARE
-    v_realm_id bigint := mfa_internal._realm_id(create_user.realm);
+    v_realm_id bigint;
     v_user_id bigint;
     v_hash text;
 BEGIN
+    PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
+    v_realm_id := mfa_internal._realm_id(create_user.realm);
     IF create_user.username IS NULL THEN
         PERFORM mfa_internal._raise('22004', 'username must not be null');
     END IF;
@@ -772,7 +794,11 @@ BEGIN
     RETURNING user_id INTO v_user_id;
     INSERT INTO mfa.user_lockouts (user_id) VALUES (v_user_id);
     IF v_hash IS NOT NULL THEN
-        INSERT INTO mfa.credentials (user_id, type, password_hash) VALUES (v_user_id, 'password', v_hash);
+        BEGIN  -- a statement that writes a secret column: its errors are raised without their detail
+            INSERT INTO mfa.credentials (user_id, type, password_hash) VALUES (v_user_id, 'password', v_hash);
+        EXCEPTION WHEN OTHERS THEN
+            PERFORM mfa_internal._raise(SQLSTATE, SQLERRM);  -- the detail would show the row: the hash
+        END;
     END IF;
     INSERT INTO mfa.events (type, result, realm_id, user_id) VALUES ('user_created', 'success', v_realm_id, v_user_id);
     RETURN v_user_id;
@@ -788,11 +814,13 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 #variable_conflict use_column
 DECLARE
-    v_realm_id bigint := mfa_internal._user_realm(set_password.user_id);
+    v_realm_id bigint;
     v_now timestamptz := mfa_internal._now();
     v_credential_id bigint;
     v_hash text;
 BEGIN
+    PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
+    v_realm_id := mfa_internal._user_realm(set_password.user_id);
     IF set_password.password IS NULL THEN
         PERFORM mfa_internal._raise('22004', 'password must not be null');
     END IF;
@@ -803,11 +831,15 @@ BEGIN
     -- order cannot deadlock with a login.
     UPDATE mfa.mfa_tokens AS t SET consumed_at = v_now
     WHERE t.user_id = set_password.user_id AND t.consumed_at IS NULL AND t.expires_at > v_now;
-    INSERT INTO mfa.credentials AS c (user_id, type, password_hash, created_at, updated_at)
-    VALUES (set_password.user_id, 'password', v_hash, v_now, v_now)
-    ON CONFLICT (user_id) WHERE type = 'password'
-    DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at
-    RETURNING c.credential_id INTO v_credential_id;
+    BEGIN  -- a statement that writes a secret column: its errors are raised without their detail
+        INSERT INTO mfa.credentials AS c (user_id, type, password_hash, created_at, updated_at)
+        VALUES (set_password.user_id, 'password', v_hash, v_now, v_now)
+        ON CONFLICT (user_id) WHERE type = 'password'
+        DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at
+        RETURNING c.credential_id INTO v_credential_id;
+    EXCEPTION WHEN OTHERS THEN
+        PERFORM mfa_internal._raise(SQLSTATE, SQLERRM);  -- the detail would show the row: the hash
+    END;
     INSERT INTO mfa.events (type, result, realm_id, user_id, credential_id)
     VALUES ('password_set', 'success', v_realm_id, set_password.user_id, v_credential_id);
 END
@@ -822,10 +854,12 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 #variable_conflict use_column
 DECLARE
-    v_realm_id bigint := mfa_internal._user_realm(revoke_sessions.user_id);
+    v_realm_id bigint;
     v_now timestamptz := mfa_internal._now();
     v_sessions bigint;
 BEGIN
+    PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
+    v_realm_id := mfa_internal._user_realm(revoke_sessions.user_id);
     PERFORM mfa_internal._durable();
     UPDATE mfa.sessions AS s SET revoked_at = v_now
     WHERE s.user_id = revoke_sessions.user_id AND s.revoked_at IS NULL AND s.expires_at > v_now;
@@ -860,6 +894,7 @@ DECLARE
     v_credential_id bigint;
     v_now timestamptz := mfa_internal._now();
 BEGIN
+    PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
     IF totp_create_credential.user_id IS NULL THEN
         PERFORM mfa_internal._raise('22004', 'user_id must not be null');
     END IF;
@@ -884,11 +919,15 @@ BEGIN
     v_secret := mfa.base32_decode(v_base32);
     v_uri := mfa.otpauth_uri(v_base32, v_username, v_realm.issuer, v_realm.totp_digits, v_realm.totp_period,
                              v_realm.totp_algorithm);
-    INSERT INTO mfa.credentials AS c (user_id, type, name, otp_secret, algorithm, digits, period, state,
-                                      created_at, updated_at)
-    VALUES (totp_create_credential.user_id, 'totp', totp_create_credential.name, v_secret, v_realm.totp_algorithm,
+    INSERT INTO mfa.credentials AS c (user_id, type, name, algorithm, digits, period, state, created_at, updated_at)
+    VALUES (totp_create_credential.user_id, 'totp', totp_create_credential.name, v_realm.totp_algorithm,
             v_realm.totp_digits, v_realm.totp_period, 'new', v_now, v_now)
     RETURNING c.credential_id INTO v_credential_id;
+    BEGIN  -- the one statement that writes a TOTP secret: its errors are raised without their detail
+        INSERT INTO mfa.totp_secrets (credential_id, otp_secret) VALUES (v_credential_id, v_secret);
+    EXCEPTION WHEN OTHERS THEN
+        PERFORM mfa_internal._raise(SQLSTATE, SQLERRM);  -- the detail would show the row: the secret
+    END;
     INSERT INTO mfa.events (type, result, realm_id, user_id, credential_id)
     VALUES ('totp_created', 'success', v_realm.realm_id, totp_create_credential.user_id, v_credential_id);
     RETURN QUERY SELECT v_credential_id, 'new'::text, v_base32, v_uri, mfa.qr_svg(v_uri);
@@ -910,16 +949,18 @@ DECLARE
     v_step bigint;
     v_decision text;
 BEGIN
+    PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
     IF totp_verify.credential_id IS NULL THEN
         PERFORM mfa_internal._raise('22004', 'credential_id must not be null');
     END IF;
     IF totp_verify.code IS NULL THEN
         PERFORM mfa_internal._raise('22004', 'code must not be null');
     END IF;
-    SELECT c.type, c.user_id, c.otp_secret, c.algorithm, c.digits, c.period, c.state, c.last_step,
+    SELECT c.type, c.user_id, s.otp_secret, c.algorithm, c.digits, c.period, c.state, c.last_step,
            u.realm_id, r.totp_window
     INTO v_cred
     FROM mfa.credentials AS c
+    LEFT JOIN mfa.totp_secrets AS s ON s.credential_id = c.credential_id
     JOIN mfa.users AS u ON u.user_id = c.user_id
     JOIN mfa.realms AS r ON r.realm_id = u.realm_id
     WHERE c.credential_id = totp_verify.credential_id;
@@ -978,6 +1019,7 @@ DECLARE
     v_user_id bigint;
     v_realm_id bigint;
 BEGIN
+    PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
     IF delete_credential.credential_id IS NULL THEN
         PERFORM mfa_internal._raise('22004', 'credential_id must not be null');
     END IF;
@@ -1032,6 +1074,7 @@ DECLARE
     v_expires timestamptz;
     v_decision text;
 BEGIN
+    PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
     IF authenticate_password.username IS NULL THEN
         PERFORM mfa_internal._raise('22004', 'username must not be null');
     END IF;
@@ -1040,6 +1083,13 @@ BEGIN
     END IF;
     IF authenticate_password.realm IS NULL THEN
         PERFORM mfa_internal._raise('22004', 'realm must not be null');
+    END IF;
+    -- A password no account can have is the caller's mistake, raised for every username before any lookup,
+    -- so it tells nobody which users exist.
+    IF authenticate_password.password = '' THEN
+        PERFORM mfa_internal._raise('22023', 'password must not be empty');
+    ELSIF pg_catalog.octet_length(authenticate_password.password) > 1024 THEN
+        PERFORM mfa_internal._raise('22023', 'password is too long', 'A password may have at most 1024 bytes.');
     END IF;
     SELECT r.* INTO v_realm FROM mfa.realms AS r WHERE r.name = authenticate_password.realm;
     IF NOT FOUND THEN
@@ -1085,9 +1135,13 @@ BEGIN
     -- A hash weaker than the current settings is replaced while the password is at hand, unless the
     -- password was changed meanwhile (a set_password committed during our verification must win).
     IF mfa.password_needs_rehash(v_hash) THEN
-        UPDATE mfa.credentials AS c
-        SET password_hash = mfa.hash_password(authenticate_password.password), updated_at = v_now
-        WHERE c.credential_id = v_credential_id AND c.password_hash = v_hash;
+        BEGIN  -- a statement that writes a secret column: its errors are raised without their detail
+            UPDATE mfa.credentials AS c
+            SET password_hash = mfa.hash_password(authenticate_password.password), updated_at = v_now
+            WHERE c.credential_id = v_credential_id AND c.password_hash = v_hash;
+        EXCEPTION WHEN OTHERS THEN
+            PERFORM mfa_internal._raise(SQLSTATE, SQLERRM);  -- the detail would show the row: the hash
+        END;
     END IF;
 
     -- A user with a device (even one disabled at the throttle's ceiling) always needs the second step.
@@ -1136,6 +1190,7 @@ DECLARE
     v_token text;
     v_expires timestamptz;
 BEGIN
+    PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
     IF _complete_mfa.kli_token IS NULL THEN
         PERFORM mfa_internal._raise('22004', 'token must not be null');
     END IF;
@@ -1188,8 +1243,9 @@ BEGIN
     -- The code may come from any of the user's active devices. Consuming its time step is a conditional
     -- UPDATE on the credential, before the token: two calls racing with one code cannot both pass it.
     FOR v_cred IN
-        SELECT c.credential_id, c.otp_secret, c.algorithm, c.digits, c.period, c.last_step
+        SELECT c.credential_id, s.otp_secret, c.algorithm, c.digits, c.period, c.last_step
         FROM mfa.credentials AS c
+        JOIN mfa.totp_secrets AS s ON s.credential_id = c.credential_id
         WHERE c.user_id = v_user_id AND c.type = 'totp' AND c.state = 'active'
         ORDER BY c.credential_id
     LOOP
@@ -1284,6 +1340,7 @@ DECLARE
     v_now timestamptz := mfa_internal._now();
     v_user_id bigint;
 BEGIN
+    PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
     IF logout.token IS NULL THEN
         PERFORM mfa_internal._raise('22004', 'token must not be null');
     END IF;
@@ -1312,6 +1369,7 @@ DECLARE
     v_tokens bigint;
     v_sessions bigint;
 BEGIN
+    PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
     IF purge_expired.older_than IS NULL THEN
         PERFORM mfa_internal._raise('22004', 'older_than must not be null');
     END IF;
@@ -1662,6 +1720,7 @@ INSERT INTO mfa.realms (realm_id, name, issuer) OVERRIDING SYSTEM VALUE VALUES (
 SELECT pg_catalog.pg_extension_config_dump('mfa.realms', '');
 SELECT pg_catalog.pg_extension_config_dump('mfa.users', '');
 SELECT pg_catalog.pg_extension_config_dump('mfa.credentials', '');
+SELECT pg_catalog.pg_extension_config_dump('mfa.totp_secrets', '');
 SELECT pg_catalog.pg_extension_config_dump('mfa.user_lockouts', '');
 SELECT pg_catalog.pg_extension_config_dump('mfa.mfa_tokens', '');
 SELECT pg_catalog.pg_extension_config_dump('mfa.sessions', '');

@@ -51,7 +51,10 @@ lines(line) AS (
     FROM pg_catalog.pg_class AS c, ext WHERE c.relnamespace IN (SELECT oid FROM nsp)
     UNION ALL
     -- Columns, in their order, with type, nullability, default, identity, rights and comment.
-    SELECT 'column ' || c.oid::pg_catalog.regclass::text || ' #' || a.attnum || ' ' || a.attname
+    -- (Position among the live columns: a column an upgrade dropped leaves a gap in attnum that a fresh
+    -- install does not have, with no other effect.)
+    SELECT 'column ' || c.oid::pg_catalog.regclass::text
+           || ' #' || pg_catalog.row_number() OVER (PARTITION BY c.oid ORDER BY a.attnum) || ' ' || a.attname
            || ' type=' || pg_catalog.format_type(a.atttypid, a.atttypmod) || ' notnull=' || a.attnotnull::text
            || ' identity=' || a.attidentity::text || ' generated=' || a.attgenerated::text
            || ' default=' || coalesce(pg_catalog.pg_get_expr(d.adbin, d.adrelid), '')
