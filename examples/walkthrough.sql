@@ -31,7 +31,7 @@ SELECT current_user;
 \echo 'mfa_client may call the functions, and only them: the tables (password hashes, TOTP secrets,'
 \echo 'token digests) are out of reach. This error is on purpose:'
 \set ON_ERROR_STOP 0
-SELECT otp_secret FROM mfa.credentials;
+SELECT otp_secret FROM mfa.totp_secrets;
 \set ON_ERROR_STOP 1
 
 \echo

@@ -104,6 +104,15 @@ DELETE FROM mfa.realms WHERE name = 'acme';
 SELECT count(*) AS acme_users_left FROM mfa.users WHERE user_id = :acme_alice;
 SELECT count(*) AS acme_credentials_left FROM mfa.credentials WHERE user_id = :acme_alice;
 
+-- Names are limited in bytes, the provisioning URI's unit: 100 emoji (400 bytes) are refused as a
+-- username, 64 (256 bytes) are accepted, and that user can enroll a device (0.1.0 took the 100 and the
+-- user could never enroll).
+SELECT pg_temp.sqlstate_of($$SELECT mfa.create_user(repeat(U&'\+01F600', 100), 'pw')$$) AS four_hundred_bytes;
+SELECT mfa.create_user(repeat(U&'\+01F600', 64), 'pw') AS emoji_user \gset
+SELECT state, provisioning_uri LIKE 'otpauth://totp/%' AS has_uri FROM mfa.totp_create_credential(:emoji_user);
+SELECT pg_temp.sqlstate_of(format('SELECT mfa.totp_create_credential(%s, repeat(%L, 26))', :emoji_user, U&'\+01F600'))
+       AS device_name_of_104_bytes;
+
 -- The server is still up.
 SELECT 1 AS still_up;
 

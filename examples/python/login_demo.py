@@ -67,7 +67,7 @@ def run(conn, realm):
     ok("the role is a member of mfa_client", me.client)
     ok("the role is not a superuser (mfa_client's privileges are all the application needs)", not me.superuser)
     try:
-        conn.execute("SELECT otp_secret FROM mfa.credentials LIMIT 1")
+        conn.execute("SELECT otp_secret FROM mfa.totp_secrets LIMIT 1")
         readable = True
     except psycopg.errors.InsufficientPrivilege:
         readable = False

@@ -25,6 +25,8 @@ extern "C" {
 #include "utils/datetime.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "nodes/pg_list.h"
 #include "utils/lsyscache.h"
 #include "catalog/namespace.h"
 #include "common/int.h"
@@ -467,23 +469,109 @@ extern "C" Datum pg_mfa_attempt_failed(PG_FUNCTION_ARGS) {
     PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(descriptor, values, nulls)));
 }
 
-// mfa_internal._admit_reset(kind "char", subject bigint) -> void: forget a subject in shared memory (after a success
-// or an administrator's reset). The tables are reset by the caller, transactionally.
-extern "C" Datum pg_mfa_admit_reset(PG_FUNCTION_ARGS) {
-    const ThrottleKey key = MakeKey(PG_GETARG_CHAR(0), PG_GETARG_INT64(1));
-    if (shared != nullptr && entries != nullptr) {
+// Resets wait for their transaction's commit. A success (or an administrator's reset) forgives a subject's
+// count only if the transaction that earned it commits: a caller who rolls back the transaction, or the
+// savepoint holding the success, must not get its guesses back (a success in a rolled-back transaction,
+// e.g. after setting a known password, would otherwise clear the count of the real guesses before it).
+// Pending resets live in TopTransactionContext with the nesting level that asked for them.
+struct PendingReset {
+    ThrottleKey key;
+    int nest_level;
+};
+
+List* pending_resets = NIL;
+bool callbacks_registered = false;
+
+// ApplyResets forgets the pending subjects in shared memory. It runs after the commit record is written,
+// where nothing may raise: the table is updated under its lock and the log write reports trouble as a
+// WARNING (AppendLog).
+void ApplyResets() {
+    ListCell* cell;
+    foreach (cell, pending_resets) {
+        const auto* pending = static_cast<const PendingReset*>(lfirst(cell));
         LWLockAcquire(shared->lock, LW_EXCLUSIVE);
         bool found = false;
-        hash_search(entries, &key, HASH_REMOVE, &found);
+        hash_search(entries, &pending->key, HASH_REMOVE, &found);
         LWLockRelease(shared->lock);
         if (found) {
             // Durable: a forgiven count (an administrator's reset of the ceiling among them) must not
             // come back after a crash. Only subjects that had failures pay for the fsync.
             ThrottleEntry reset;
             memset(&reset, 0, sizeof reset);
-            reset.key = key;
+            reset.key = pending->key;
             AppendLog(reset, /*sync=*/true);
         }
+    }
+}
+
+void ResetsAtTransactionEnd(XactEvent event, void*) {
+    switch (event) {
+        case XACT_EVENT_COMMIT:
+        case XACT_EVENT_PARALLEL_COMMIT:
+            if (pending_resets != NIL && shared != nullptr && entries != nullptr) {
+                ApplyResets();
+            }
+            pending_resets = NIL;  // the memory goes with TopTransactionContext
+            break;
+        case XACT_EVENT_ABORT:
+        case XACT_EVENT_PARALLEL_ABORT:
+        case XACT_EVENT_PREPARE:  // a prepared transaction's success forgives nothing (its commit is elsewhere)
+            pending_resets = NIL;
+            break;
+        default:
+            break;
+    }
+}
+
+void ResetsAtSubtransactionEnd(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
+    if (pending_resets == NIL) {
+        return;
+    }
+    const int level = GetCurrentTransactionNestLevel();  // the subtransaction that ends
+    if (event == SUBXACT_EVENT_ABORT_SUB) {
+        // Rolled back with the savepoint: drop what it (or a subtransaction of it) asked for.
+        List* kept = NIL;
+        ListCell* cell;
+        foreach (cell, pending_resets) {
+            auto* pending = static_cast<PendingReset*>(lfirst(cell));
+            if (pending->nest_level < level) {
+                kept = lappend(kept, pending);  // TopTransactionContext: see DeferReset
+            }
+        }
+        pending_resets = kept;
+    } else if (event == SUBXACT_EVENT_COMMIT_SUB) {
+        // Released: its resets now belong to the parent, and go if the parent is rolled back.
+        ListCell* cell;
+        foreach (cell, pending_resets) {
+            auto* pending = static_cast<PendingReset*>(lfirst(cell));
+            if (pending->nest_level >= level) {
+                pending->nest_level = level - 1;
+            }
+        }
+    }
+}
+
+void DeferReset(const ThrottleKey& key) {
+    if (!callbacks_registered) {
+        RegisterXactCallback(ResetsAtTransactionEnd, nullptr);
+        RegisterSubXactCallback(ResetsAtSubtransactionEnd, nullptr);
+        callbacks_registered = true;
+    }
+    MemoryContext previous = MemoryContextSwitchTo(TopTransactionContext);
+    auto* pending = static_cast<PendingReset*>(palloc(sizeof(PendingReset)));
+    pending->key = key;
+    pending->nest_level = GetCurrentTransactionNestLevel();
+    pending_resets = lappend(pending_resets, pending);
+    MemoryContextSwitchTo(previous);
+}
+
+// mfa_internal._admit_reset(kind "char", subject bigint) -> void: forget a subject in shared memory (after a
+// success or an administrator's reset) when, and only if, the current transaction commits. The tables are
+// reset by the caller, transactionally.
+extern "C" Datum pg_mfa_admit_reset(PG_FUNCTION_ARGS) {
+    const ThrottleKey key = MakeKey(PG_GETARG_CHAR(0), PG_GETARG_INT64(1));
+    if (shared != nullptr && entries != nullptr) {
+        DeferReset(key);
     }
     PG_RETURN_VOID();
 }

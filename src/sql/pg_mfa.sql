@@ -386,7 +386,8 @@ $function$;
 COMMENT ON FUNCTION mfa_internal._shown(text) IS 'internal: caller text shortened and defanged for an error message';
 
 -- _is_display_name: whether a username, issuer or device name can be shown safely, in an authenticator
--- app among others: 1 to max_length characters, no leading or trailing white space, no control characters,
+-- app among others: at least one character and at most max_length bytes (the provisioning URI's limits
+-- are in bytes: a name of 100 emoji is 400 bytes), no leading or trailing white space, no control characters,
 -- no invisible or direction-changing format characters (zero-width spaces and joiners, bidirectional
 -- overrides and isolates, the byte order mark: they make one name look like another), and, where the name
 -- goes into a provisioning URI's label, no colon (apps read it as the end of the issuer).
@@ -395,13 +396,13 @@ RETURNS boolean
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT length($1) BETWEEN 1 AND $2
+    SELECT $1 <> '' AND octet_length($1) <= $2
        AND $1 !~ '^[[:space:]]|[[:space:]]$|[[:cntrl:]]'
        AND $1 !~ '[\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF\uFFF9-\uFFFB]'
        AND ($3 OR strpos($1, ':') = 0);
 $function$;
 COMMENT ON FUNCTION mfa_internal._is_display_name(text, integer, boolean) IS
-'internal: a name that displays as what it is (length, no edge spaces, control or invisible format characters, colon where required)';
+'internal: a name that displays as what it is (1 character to max_length bytes, no edge spaces, control or invisible format characters, colon where required)';
 
 
 -- The default realm. On restore, CREATE EXTENSION makes it again before the dumped realms arrive, and
@@ -443,7 +444,7 @@ BEGIN
         (1, 'name', NEW.name::text, NEW.name ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$',
          'must be 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit'),
         (2, 'issuer', NEW.issuer, mfa_internal._is_display_name(NEW.issuer, 256, false),
-         'must be 1 to 256 characters without white space at either end, control characters, invisible '
+         'must be 1 character to 256 bytes without white space at either end, control characters, invisible '
          'format characters or colons'),
         (3, 'totp_enabled', NEW.totp_enabled::text, true, ''),
         (4, 'totp_algorithm', NEW.totp_algorithm, NEW.totp_algorithm IN ('sha1', 'sha256', 'sha512'),
@@ -697,7 +698,7 @@ BEGIN
     IF create_realm.issuer IS NOT NULL
        AND NOT mfa_internal._is_display_name(create_realm.issuer, 256, false) THEN
         PERFORM mfa_internal._raise('22023', 'invalid issuer',
-            'An issuer is 1 to 256 characters without white space at either end, control characters, '
+            'An issuer is 1 character to 256 bytes without white space at either end, control characters, '
             'invisible format characters or colons (authenticator apps read a colon as the end of the issuer).');
     END IF;
     IF EXISTS (SELECT FROM mfa.realms AS r WHERE r.name = create_realm.name) THEN
@@ -776,7 +777,7 @@ BEGIN
     END IF;
     IF NOT mfa_internal._is_display_name(create_user.username, 256, false) THEN
         PERFORM mfa_internal._raise('22023', 'invalid username',
-            'A username is 1 to 256 characters without white space at either end, control characters, '
+            'A username is 1 character to 256 bytes without white space at either end, control characters, '
             'invisible format characters or colons (authenticator apps read a colon in an account name '
             'as the end of the issuer).');
     END IF;
@@ -826,6 +827,9 @@ BEGIN
     END IF;
     v_hash := mfa.hash_password(set_password.password);  -- first: a bad password is refused before any change
     PERFORM mfa_internal._durable();
+    -- A password step in flight holds the user's row (FOR SHARE) from before it reads the hash to its
+    -- commit: the change waits for it, and then ends the kli_ token it made below.
+    PERFORM FROM mfa.users AS u WHERE u.user_id = set_password.user_id FOR NO KEY UPDATE;
     -- A second step begun with the old password must not finish after the change. The tokens first: every
     -- flow locks a kli_ token before the user's lockouts row and credentials (complete_mfa does), so this
     -- order cannot deadlock with a login.
@@ -861,11 +865,16 @@ BEGIN
     PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
     v_realm_id := mfa_internal._user_realm(revoke_sessions.user_id);
     PERFORM mfa_internal._durable();
+    -- A login in flight must not outlive this: the password step holds the user's row (FOR SHARE) from
+    -- before it reads the hash to its commit, so this waits for it, and then revokes what it made. The
+    -- tokens before the sessions: a second step in flight holds its token, and the session it makes is
+    -- committed by the time the sessions are revoked (each statement sees what committed before it).
+    PERFORM FROM mfa.users AS u WHERE u.user_id = revoke_sessions.user_id FOR NO KEY UPDATE;
+    UPDATE mfa.mfa_tokens AS t SET consumed_at = v_now
+    WHERE t.user_id = revoke_sessions.user_id AND t.consumed_at IS NULL AND t.expires_at > v_now;
     UPDATE mfa.sessions AS s SET revoked_at = v_now
     WHERE s.user_id = revoke_sessions.user_id AND s.revoked_at IS NULL AND s.expires_at > v_now;
     GET DIAGNOSTICS v_sessions = ROW_COUNT;
-    UPDATE mfa.mfa_tokens AS t SET consumed_at = v_now
-    WHERE t.user_id = revoke_sessions.user_id AND t.consumed_at IS NULL AND t.expires_at > v_now;
     IF v_sessions > 0 THEN
         INSERT INTO mfa.events (type, result, realm_id, user_id)
         VALUES ('logout', 'success', v_realm_id, revoke_sessions.user_id);
@@ -903,7 +912,7 @@ BEGIN
     END IF;
     IF NOT mfa_internal._is_display_name(totp_create_credential.name, 100, true) THEN
         PERFORM mfa_internal._raise('22023', 'invalid credential name',
-            'A credential name is 1 to 100 characters without white space at either end, control '
+            'A credential name is 1 character to 100 bytes without white space at either end, control '
             'characters or invisible format characters.');
     END IF;
     SELECT u.username INTO v_username FROM mfa.users AS u WHERE u.user_id = totp_create_credential.user_id;
@@ -1095,10 +1104,18 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM mfa_internal._raise('42704', pg_catalog.format('realm "%s" does not exist', mfa_internal._shown(authenticate_password.realm)));
     END IF;
-    SELECT u.user_id, c.credential_id, c.password_hash INTO v_user_id, v_credential_id, v_hash
+    SELECT u.user_id INTO v_user_id
     FROM mfa.users AS u
-    LEFT JOIN mfa.credentials AS c ON c.user_id = u.user_id AND c.type = 'password'
     WHERE u.realm_id = v_realm.realm_id AND lower(u.username) = lower(authenticate_password.username);
+    IF v_user_id IS NOT NULL THEN
+        -- The user's row stays share-locked to the end, and the hash is read after the lock (a statement of
+        -- its own sees what committed before it): a set_password or revoke_sessions either committed before
+        -- this login read the hash, or waits for this login to commit and then ends what it made. No login
+        -- that began with the old password outlives "change the password, log out everywhere".
+        PERFORM FROM mfa.users AS u WHERE u.user_id = v_user_id FOR SHARE;
+        SELECT c.credential_id, c.password_hash INTO v_credential_id, v_hash
+        FROM mfa.credentials AS c WHERE c.user_id = v_user_id AND c.type = 'password';
+    END IF;
 
     -- A known user's attempt goes past the throttle first. A refused attempt does the same work as any
     -- other and gives the same row: the caller cannot tell it from a wrong password.
