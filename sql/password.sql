@@ -8,8 +8,13 @@ CREATE EXTENSION pg_mfa;
 SHOW pg_mfa.argon2_memory;
 SHOW pg_mfa.argon2_iterations;
 SELECT name, setting, unit, context, vartype, min_val, max_val, boot_val
-FROM pg_settings WHERE name LIKE 'pg_mfa.%' AND name <> 'pg_mfa.throttle_entries'  -- exists only when preloaded
+FROM pg_settings WHERE name LIKE 'pg_mfa.%'
+  AND name NOT IN ('pg_mfa.throttle_entries', 'pg_mfa.max_large_hashes')  -- these exist only when preloaded
 ORDER BY name;
+-- The checks of hash parameters below are against the absolute limits: the ceiling of verify_password
+-- (pg_mfa.verify_max_*) is raised to them here, and tested on its own at the end.
+SET pg_mfa.verify_max_memory = '256MB';
+SET pg_mfa.verify_max_iterations = 64;
 
 -- A new hash: PHC string, Argon2id v=19 at the settings, 16-byte salt and 32-byte tag, unpadded base64.
 SELECT mfa.hash_password('correct horse battery staple') AS h1,
@@ -225,6 +230,31 @@ SELECT mfa.verify_password('password', '$argon2id$v=19$m=262144,t=8,p=1$c29tZXNh
 \set VERBOSITY terse
 ROLLBACK;
 SELECT 1 AS still_up;
+
+-- verify_password takes its cost from the hash its caller gives it: above pg_mfa.verify_max_memory (64 MB)
+-- or pg_mfa.verify_max_iterations (5) it refuses the hash (22023) before any work. Superuser-only, like
+-- the hashing cost.
+RESET pg_mfa.verify_max_memory;
+RESET pg_mfa.verify_max_iterations;
+SHOW pg_mfa.verify_max_memory;
+SHOW pg_mfa.verify_max_iterations;
+SELECT v.label, pg_temp.sqlstate_of(v.q) AS result
+FROM (VALUES
+    (1, '256 MB x 8 (cost of seconds)', $$SELECT mfa.verify_password('password', '$argon2id$v=19$m=262144,t=8,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc')$$),
+    (2, '64 MB + 1 kB', $$SELECT mfa.verify_password('password', '$argon2id$v=19$m=65537,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc')$$),
+    (3, '6 iterations', $$SELECT mfa.verify_password('password', '$argon2id$v=19$m=64,t=6,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc')$$),
+    (4, 'at the ceiling: 64 MB x 1, computed', $$SELECT mfa.verify_password('password', '$argon2id$v=19$m=65536,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc')$$),
+    (5, 'the default cost', format('SELECT mfa.verify_password(%L, %L)', 'correct horse battery staple', :'h1'))
+  ) AS v(n, label, q)
+ORDER BY v.n;
+-- A superuser raises the ceiling (for a session, a role or the server); nobody else can.
+SET pg_mfa.verify_max_iterations = 6;
+SELECT pg_temp.sqlstate_of($$SELECT mfa.verify_password('password', '$argon2id$v=19$m=64,t=6,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc')$$) AS six_iterations_allowed;
+RESET pg_mfa.verify_max_iterations;
+SET ROLE regress_mfa_user;
+SELECT pg_temp.sqlstate_of($$SET pg_mfa.verify_max_memory = '256MB'$$) AS client_raises_memory,
+       pg_temp.sqlstate_of($$SET pg_mfa.verify_max_iterations = 64$$) AS client_raises_iterations;
+RESET ROLE;
 
 -- Settings made before the library is loaded in a session are placeholders. One made by a caller that is
 -- not a superuser must not take effect when the library loads and the real (superuser-only) setting

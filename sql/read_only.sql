@@ -30,7 +30,8 @@ FROM (VALUES
     (13, 'delete_credential', format('SELECT mfa.delete_credential(%s)', :dev)),
     (14, 'logout', format('SELECT mfa.logout(%L)', :'kss')),
     (15, 'purge_expired', $$SELECT mfa.purge_expired()$$),
-    (16, 'reset_lockout', format('SELECT mfa.reset_lockout(%s)', :alice))
+    (16, 'reset_lockout', format('SELECT mfa.reset_lockout(%s)', :alice)),
+    (17, 'purge_events', $$SELECT mfa.purge_events('1 day')$$)
   ) AS v(n, label, q)
 ORDER BY v.n;
 -- What still works read-only: sessions validate, primitives compute.

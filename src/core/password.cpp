@@ -448,11 +448,34 @@ Status HashPassword(std::string_view password, const Argon2Params& params, const
 
 Status VerifyPassword(std::string_view password, std::string_view phc, const AbortCheck& abort,
                       bool* matches) noexcept {
+    Argon2Params unbounded;
+    unbounded.memory_kib = kMaxArgon2MemoryKib;
+    unbounded.iterations = kMaxArgon2Iterations;
+    unbounded.parallelism = kMaxArgon2Parallelism;
+    return VerifyPasswordWithin(password, phc, unbounded, abort, matches);
+}
+
+Status HashWork(std::string_view phc, std::uint64_t* work) noexcept {
+    *work = 0;
+    PhcHash parsed;
+    const Status status = ParsePhcHash(phc, &parsed);
+    if (status != Status::kOk) {
+        return status;
+    }
+    *work = static_cast<std::uint64_t>(parsed.params.memory_kib) * parsed.params.iterations;
+    return Status::kOk;
+}
+
+Status VerifyPasswordWithin(std::string_view password, std::string_view phc, const Argon2Params& ceiling,
+                            const AbortCheck& abort, bool* matches) noexcept {
     *matches = false;
     PhcHash parsed;
     Status status = ParsePhcHash(phc, &parsed);
     if (status != Status::kOk) {
         return status;
+    }
+    if (parsed.params.memory_kib > ceiling.memory_kib || parsed.params.iterations > ceiling.iterations) {
+        return Status::kHashParamsOutOfRange;
     }
     if (ValidatePassword(password) != Status::kOk) {
         return Status::kOk;  // no password of this length was ever hashed

@@ -124,6 +124,15 @@ struct PhcHash {
 [[nodiscard]] Status VerifyPassword(std::string_view password, std::string_view phc, const AbortCheck& abort,
                                     bool* matches) noexcept;
 
+// VerifyPasswordWithin is VerifyPassword for hashes the caller supplies: a hash whose memory or iterations
+// exceed `ceiling` (parallelism is not bounded by it) fails with kHashParamsOutOfRange before any work.
+[[nodiscard]] Status VerifyPasswordWithin(std::string_view password, std::string_view phc, const Argon2Params& ceiling,
+                                          const AbortCheck& abort, bool* matches) noexcept;
+
+// HashWork returns the Argon2 work of a stored hash, memory (KiB) times iterations, in `*work`. Fails with
+// the ParsePhcHash errors.
+[[nodiscard]] Status HashWork(std::string_view phc, std::uint64_t* work) noexcept;
+
 // NeedsRehash tells whether a stored hash is weaker than `current` and should be replaced at the next
 // successful login: not Argon2id, memory or iterations below `current`, or a salt or tag shorter than we
 // make. Fails with the ParsePhcHash errors.

@@ -18,6 +18,12 @@ namespace {
 int argon2_memory_kib = static_cast<int>(core::kDefaultArgon2Params.memory_kib);
 int argon2_iterations = static_cast<int>(core::kDefaultArgon2Params.iterations);
 
+// The ceiling on hashes a caller hands to mfa.verify_password (the caller chooses their cost, and a crafted
+// one at the absolute limits costs seconds and 256 MiB outside PostgreSQL's memory accounting).
+// Superuser-only, like the hashing cost.
+int verify_max_memory_kib = 65536;  // 64 MB: every OWASP setting and then some
+int verify_max_iterations = 5;
+
 // A fixed clock for deterministic tests and demos: whole seconds since 1970 as text; empty means the wall
 // clock. Text rather than a real, so SHOW prints 2000000000 and not 2e+09.
 char* clock_override_text = nullptr;
@@ -77,6 +83,17 @@ void DefineSettings() {
                             nullptr, &argon2_iterations, static_cast<int>(core::kDefaultArgon2Params.iterations),
                             1, static_cast<int>(core::kMaxArgon2Iterations), PGC_SUSET, 0, nullptr, nullptr,
                             nullptr);
+    DefineCustomIntVariable("pg_mfa.verify_max_memory",
+                            "Largest Argon2 memory cost mfa.verify_password accepts in the hash it is given.",
+                            "A hash above it is refused (22023) before any work. The login flows verify the "
+                            "stored hashes pg_mfa made, whatever their cost.",
+                            &verify_max_memory_kib, 65536, static_cast<int>(core::kMinArgon2MemoryKib),
+                            static_cast<int>(core::kMaxArgon2MemoryKib), PGC_SUSET, GUC_UNIT_KB, nullptr, nullptr,
+                            nullptr);
+    DefineCustomIntVariable("pg_mfa.verify_max_iterations",
+                            "Largest Argon2 iteration count mfa.verify_password accepts in the hash it is given.",
+                            nullptr, &verify_max_iterations, 5, 1, static_cast<int>(core::kMaxArgon2Iterations),
+                            PGC_SUSET, 0, nullptr, nullptr, nullptr);
     DefineCustomStringVariable("pg_mfa.clock_override", "Fixed time for pg_mfa's login flows (testing only).",
                                "Whole seconds since 1970-01-01 UTC; empty, the default, uses the wall clock. "
                                "Superuser-only: it decides which codes and tokens are valid.",
@@ -95,6 +112,14 @@ core::Argon2Params CurrentArgon2Params() noexcept {
     params.iterations = static_cast<std::uint32_t>(argon2_iterations);
     params.parallelism = 1;
     return params;
+}
+
+core::Argon2Params VerifyCeiling() noexcept {
+    core::Argon2Params ceiling;
+    ceiling.memory_kib = static_cast<std::uint32_t>(verify_max_memory_kib);
+    ceiling.iterations = static_cast<std::uint32_t>(verify_max_iterations);
+    ceiling.parallelism = core::kMaxArgon2Parallelism;
+    return ceiling;
 }
 
 TimestampTz CurrentTime() noexcept {

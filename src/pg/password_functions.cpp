@@ -47,6 +47,28 @@ core::Status VerifyInto(std::string_view password, std::string_view phc, const c
     return Guarded([&] { return core::VerifyPassword(password, phc, abort, matches); });
 }
 
+core::Status VerifyWithinInto(std::string_view password, std::string_view phc, const core::Argon2Params& ceiling,
+                              const core::AbortCheck& abort, bool* matches) noexcept {
+    return Guarded([&] { return core::VerifyPasswordWithin(password, phc, ceiling, abort, matches); });
+}
+
+// IsLarge: whether a hash of this work (memory KiB times iterations) counts against pg_mfa.max_large_hashes:
+// the hashes that run on a worker thread, with their memory outside PostgreSQL's accounting.
+bool IsLarge(std::uint64_t work) noexcept {
+    return work > core::kInlineArgon2Work;
+}
+
+// StoredWork: the work of a PHC hash; 0 for one that does not parse (the verification then fails at once).
+std::uint64_t StoredWork(std::string_view phc) noexcept {
+    std::uint64_t work = 0;
+    (void) Guarded([&] { return core::HashWork(phc, &work); });
+    return work;
+}
+
+std::uint64_t ParamsWork(const core::Argon2Params& params) noexcept {
+    return static_cast<std::uint64_t>(params.memory_kib) * params.iterations;
+}
+
 // The entry points below wrap RunCancellable in PG_TRY/PG_FINALLY (only trivially destructible objects
 // are alive there) so the copy of the password is wiped even when a cancel raises.
 
@@ -77,6 +99,10 @@ extern "C" Datum pg_mfa_hash_password(PG_FUNCTION_ARGS) {
     const core::Argon2Params params = pg_mfa::pg::CurrentArgon2Params();
     text* result = nullptr;
     core::Status status = core::Status::kInternal;
+    const bool large = IsLarge(ParamsWork(params));
+    if (large) {
+        pg_mfa::pg::AcquireLargeHash();
+    }
     PG_TRY();
     {
         status = RunCancellable(
@@ -85,6 +111,9 @@ extern "C" Datum pg_mfa_hash_password(PG_FUNCTION_ARGS) {
     PG_FINALLY();
     {
         pg_mfa::pg::WipeArgCopy(reinterpret_cast<struct varlena*>(password), PG_GETARG_DATUM(0));
+        if (large) {
+            pg_mfa::pg::ReleaseLargeHash();
+        }
     }
     PG_END_TRY();
     if (status != core::Status::kOk) {
@@ -94,20 +123,31 @@ extern "C" Datum pg_mfa_hash_password(PG_FUNCTION_ARGS) {
 }
 
 // mfa.verify_password(password text, hash text) -> boolean
+// The caller supplies the hash, and with it the cost: parameters above pg_mfa.verify_max_memory and
+// verify_max_iterations are refused before any work, and a large hash waits for a slot
+// (pg_mfa.max_large_hashes).
 extern "C" Datum pg_mfa_verify_password(PG_FUNCTION_ARGS) {
     text* password = PG_GETARG_TEXT_PP(0);
     text* hash = PG_GETARG_TEXT_PP(1);
+    const core::Argon2Params ceiling = pg_mfa::pg::VerifyCeiling();
     bool matches = false;
     core::Status status = core::Status::kInternal;
+    const bool large = IsLarge(StoredWork(ArgView(hash)));
+    if (large) {
+        pg_mfa::pg::AcquireLargeHash();
+    }
     PG_TRY();
     {
         status = RunCancellable([&](const core::AbortCheck& abort) {
-            return VerifyInto(ArgView(password), ArgView(hash), abort, &matches);
+            return VerifyWithinInto(ArgView(password), ArgView(hash), ceiling, abort, &matches);
         });
     }
     PG_FINALLY();
     {
         pg_mfa::pg::WipeArgCopy(reinterpret_cast<struct varlena*>(password), PG_GETARG_DATUM(0));
+        if (large) {
+            pg_mfa::pg::ReleaseLargeHash();
+        }
     }
     PG_END_TRY();
     if (status != core::Status::kOk) {
@@ -141,6 +181,10 @@ extern "C" Datum pg_mfa_password_check(PG_FUNCTION_ARGS) {
     const core::Argon2Params params = pg_mfa::pg::CurrentArgon2Params();
     bool matches = false;
     core::Status status = core::Status::kInternal;
+    const bool large = IsLarge(hash == nullptr ? ParamsWork(params) : StoredWork(ArgView(hash)));
+    if (large) {
+        pg_mfa::pg::AcquireLargeHash();
+    }
     PG_TRY();
     {
         status = RunCancellable([&](const core::AbortCheck& abort) {
@@ -151,6 +195,9 @@ extern "C" Datum pg_mfa_password_check(PG_FUNCTION_ARGS) {
     PG_FINALLY();
     {
         pg_mfa::pg::WipeArgCopy(reinterpret_cast<struct varlena*>(password), PG_GETARG_DATUM(0));
+        if (large) {
+            pg_mfa::pg::ReleaseLargeHash();
+        }
     }
     PG_END_TRY();
     if (status != core::Status::kOk) {

@@ -64,6 +64,16 @@ core::AbortCheck InterruptAbortCheck() noexcept;
 // CurrentArgon2Params: the hashing parameters of the superuser-only pg_mfa.argon2_* settings.
 core::Argon2Params CurrentArgon2Params() noexcept;
 
+// VerifyCeiling: the largest hash parameters mfa.verify_password accepts (pg_mfa.verify_max_*).
+core::Argon2Params VerifyCeiling() noexcept;
+
+// AcquireLargeHash waits until fewer than pg_mfa.max_large_hashes hashes of more than
+// core::kInlineArgon2Work run in the cluster, and counts this one (throttle.cpp; nothing is counted when pg_mfa
+// is not preloaded). It services interrupts while it waits. ReleaseLargeHash ends the count; a backend
+// that exits while counted is uncounted on exit.
+void AcquireLargeHash();
+void ReleaseLargeHash() noexcept;
+
 // CurrentTime: the wall clock, or the superuser-only test clock pg_mfa.clock_override when set.
 TimestampTz CurrentTime() noexcept;
 

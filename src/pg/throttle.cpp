@@ -18,6 +18,9 @@ extern "C" {
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/fd.h"
+#include "storage/latch.h"
+#include "port/atomics.h"
+#include "utils/wait_event.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
@@ -61,12 +64,15 @@ struct ThrottleEntry {
 
 struct ThrottleShared {
     LWLock* lock;
+    pg_atomic_uint32 large_hashes;  // hashes above core::kInlineArgon2Work running now, cluster-wide
 };
 
 constexpr const char* kStateFile = "pg_mfa_throttle.state";
 constexpr uint32 kStateMagic = 0x4d464132;  // "MFA2": the entry layout's version
 
 int max_entries = 100000;
+int max_large_hashes = 2;
+bool counted_large_hash = false;  // this backend holds one of the large-hash slots
 ThrottleShared* shared = nullptr;
 HTAB* entries = nullptr;
 shmem_startup_hook_type previous_startup = nullptr;
@@ -248,6 +254,7 @@ void StartupShared() {
     shared = static_cast<ThrottleShared*>(ShmemInitStruct("pg_mfa throttle", sizeof(ThrottleShared), &found));
     if (!found) {
         shared->lock = &(GetNamedLWLockTranche("pg_mfa"))->lock;
+        pg_atomic_init_u32(&shared->large_hashes, 0);
     }
     HASHCTL info;
     memset(&info, 0, sizeof info);
@@ -338,6 +345,11 @@ void DefineThrottle() {
     if (!process_shared_preload_libraries_in_progress) {
         return;
     }
+    DefineCustomIntVariable("pg_mfa.max_large_hashes",
+                            "Password hashes above 64 MiB x 1 pass that may run at once in the cluster.",
+                            "Each takes its memory outside PostgreSQL's accounting; more callers wait their turn. "
+                            "Needs pg_mfa in shared_preload_libraries.",
+                            &max_large_hashes, 2, 1, 1000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable("pg_mfa.throttle_entries",
                             "Subjects (users, kli_ tokens) the shared-memory throttle can track at once.",
                             "Needs pg_mfa in shared_preload_libraries; about 64 bytes each. When full, the entry "
@@ -351,6 +363,35 @@ void DefineThrottle() {
 #endif
     previous_startup = shmem_startup_hook;
     shmem_startup_hook = StartupShared;
+}
+
+void AcquireLargeHash() {
+    if (shared == nullptr || counted_large_hash) {
+        return;
+    }
+    static bool exit_callback = false;
+    if (!exit_callback) {
+        before_shmem_exit([](int, Datum) { ReleaseLargeHash(); }, (Datum) 0);
+        exit_callback = true;
+    }
+    for (;;) {
+        uint32 running = pg_atomic_read_u32(&shared->large_hashes);
+        if (running < static_cast<uint32>(max_large_hashes) &&
+            pg_atomic_compare_exchange_u32(&shared->large_hashes, &running, running + 1)) {
+            counted_large_hash = true;
+            return;
+        }
+        CHECK_FOR_INTERRUPTS();
+        (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 10, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+    }
+}
+
+void ReleaseLargeHash() noexcept {
+    if (shared != nullptr && counted_large_hash) {
+        pg_atomic_fetch_sub_u32(&shared->large_hashes, 1);
+        counted_large_hash = false;
+    }
 }
 
 }  // namespace pg_mfa::pg

@@ -1404,6 +1404,31 @@ $function$;
 COMMENT ON FUNCTION mfa.purge_expired(interval) IS
 'delete kli_ tokens and sessions that expired, were used or were revoked longer ago than older_than (run it from cron)';
 
+-- purge_events: the audit trail's retention. Deletes the events older than older_than and returns how
+-- many; an administrator schedules it (cron, pg_cron) with the retention their rules ask for.
+CREATE OR REPLACE FUNCTION mfa.purge_events(older_than interval)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_deleted bigint;
+BEGIN
+    PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
+    IF purge_events.older_than IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'older_than must not be null');
+    END IF;
+    IF purge_events.older_than < '0'::interval THEN
+        PERFORM mfa_internal._raise('22023', 'older_than must be a non-negative interval');
+    END IF;
+    DELETE FROM mfa.events AS e WHERE e.occurred_at < mfa_internal._now() - purge_events.older_than;
+    GET DIAGNOSTICS v_deleted = ROW_COUNT;
+    RETURN v_deleted;
+END
+$function$;
+COMMENT ON FUNCTION mfa.purge_events(interval) IS
+'(mfa_admin) delete audit events older than older_than; returns how many (schedule it with cron or pg_cron)';
+
 -- ---------------------------------------------------------------------------------------------------------
 -- Operations: the security report
 
@@ -1698,6 +1723,7 @@ TO mfa_client;
 GRANT EXECUTE ON FUNCTION
     mfa.create_realm(text, text, boolean),
     mfa.purge_expired(interval),
+    mfa.purge_events(interval),
     mfa.reset_lockout(bigint),
     mfa.security_report()
 TO mfa_admin;

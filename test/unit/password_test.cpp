@@ -799,5 +799,41 @@ TEST(AbandonedHashTest, MakesTheNextAbortableHashWait) {
     EXPECT_EQ(out.size(), kPasswordHashBytes);
 }
 
+TEST(VerifyPasswordWithinTest, CeilingRefusesBeforeAnyWork) {
+    std::string phc;
+    ASSERT_EQ(HashPassword("hunter2", kCheapParams, OpenSslRandom(), kNoAbort, &phc), Status::kOk);
+    Argon2Params ceiling = kCheapParams;
+    bool matches = false;
+    // At the ceiling: verified as usual, right and wrong.
+    EXPECT_EQ(VerifyPasswordWithin("hunter2", phc, ceiling, kNoAbort, &matches), Status::kOk);
+    EXPECT_TRUE(matches);
+    EXPECT_EQ(VerifyPasswordWithin("hunter3", phc, ceiling, kNoAbort, &matches), Status::kOk);
+    EXPECT_FALSE(matches);
+    // One below in memory or in iterations: refused, no match reported.
+    ceiling.memory_kib = kCheapParams.memory_kib - 1;
+    matches = true;
+    EXPECT_EQ(VerifyPasswordWithin("hunter2", phc, ceiling, kNoAbort, &matches), Status::kHashParamsOutOfRange);
+    EXPECT_FALSE(matches);
+    ceiling = kCheapParams;
+    ceiling.iterations = kCheapParams.iterations - 1;
+    EXPECT_EQ(VerifyPasswordWithin("hunter2", phc, ceiling, kNoAbort, &matches), Status::kHashParamsOutOfRange);
+    // A hash at the absolute limits costs nothing to refuse: an abort check that would stop any work is
+    // never consulted.
+    const std::string huge = "$argon2id$v=19$m=262144,t=8,p=1$c29tZXNhbHRzb21lc2FsdA$"
+                             "CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc";
+    EXPECT_EQ(VerifyPasswordWithin("hunter2", huge, kCheapParams, kNoAbort, &matches), Status::kHashParamsOutOfRange);
+}
+
+TEST(HashWorkTest, MemoryTimesIterations) {
+    std::uint64_t work = 0;
+    EXPECT_EQ(HashWork("$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
+                       "CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+                       &work),
+              Status::kOk);
+    EXPECT_EQ(work, 19456u * 2u);
+    EXPECT_EQ(HashWork("not a hash", &work), Status::kHashMalformed);
+    EXPECT_EQ(work, 0u);
+}
+
 }  // namespace
 }  // namespace pg_mfa::core
