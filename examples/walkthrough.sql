@@ -10,14 +10,14 @@
 \echo
 \echo '== 1. Install (as a superuser)'
 \echo
-\echo 'CREATE EXTENSION makes schema mfa, the realm "default" and two group roles: mfa_client for'
-\echo 'applications, mfa_admin for administrators. The application logs in with its own role, which'
-\echo 'gets mfa_client and nothing else.'
+\echo 'CREATE EXTENSION makes schema mfa and the realm "default", and grants nothing to anybody. The'
+\echo 'application logs in with its own role, which gets the client rights of pg_mfa in this database'
+\echo '(mfa.grant_client) and nothing else; an operator would get mfa.grant_admin.'
 \echo
 CREATE EXTENSION pg_mfa;
 CREATE ROLE my_app LOGIN;
-GRANT mfa_client TO my_app;
-\du my_app
+SELECT mfa.grant_client('my_app');
+SELECT role, level FROM mfa.rights;
 
 \echo 'An administrator sets the issuer: the name the authenticator app shows next to the codes.'
 UPDATE mfa.realms SET issuer = 'ACME Corp' WHERE name = 'default';
@@ -28,7 +28,7 @@ UPDATE mfa.realms SET issuer = 'ACME Corp' WHERE name = 'default';
 SET ROLE my_app;
 SELECT current_user;
 
-\echo 'mfa_client may call the functions, and only them: the tables (password hashes, TOTP secrets,'
+\echo 'The client rights are the functions, and only them: the tables (password hashes, TOTP secrets,'
 \echo 'token digests) are out of reach. This error is on purpose:'
 \set ON_ERROR_STOP 0
 SELECT otp_secret FROM mfa.totp_secrets;
@@ -124,14 +124,14 @@ FROM (VALUES (1, '000001'), (2, '000002'), (3, '000003'), (4, '000004'), (5, '00
 SELECT 'right code, 6th attempt' AS attempt, result FROM mfa.complete_mfa(:'guess_token', :'code');
 
 \echo
-\echo '== 13. Back to the superuser (RESET ROLE): the audit trail in mfa.events (mfa_admin may read it).'
+\echo '== 13. Back to the superuser (RESET ROLE): the audit trail in mfa.events (an admin may read it).'
 \echo '       It records every attempt and credential change, never a password, code, secret or token.'
 \echo
 RESET ROLE;
 SELECT event_id, to_char(occurred_at, 'HH24:MI:SS') AS at, type, result, reason, user_id, credential_id
 FROM mfa.events ORDER BY event_id;
 
-\echo 'and the device, as mfa_admin sees it (every column but the secret):'
+\echo 'and the device, as an admin sees it (every column but the secret):'
 SELECT credential_id, type, name, state, verified_at IS NOT NULL AS verified, last_step
 FROM mfa.credentials WHERE user_id = :user_id ORDER BY credential_id;
 

@@ -83,9 +83,9 @@ SELECT pg_temp.sqlstate_of($$INSERT INTO mfa.realms (name, issuer, totp_digits) 
 SELECT pg_temp.sqlstate_of($$INSERT INTO mfa.realms (name, issuer) VALUES ('bad name', 'R3')$$) AS insert_bad_name;
 SELECT name, issuer, totp_window, totp_digits FROM mfa.realms ORDER BY name;
 
--- An administrator (mfa_admin) gets the same messages: the check may call pg_mfa's internals for it.
+-- An administrator (mfa.grant_admin) gets the same messages: the check may call pg_mfa's internals for it.
 CREATE ROLE regress_policy_admin;
-GRANT mfa_admin TO regress_policy_admin;
+SELECT mfa.grant_admin('regress_policy_admin');
 SET ROLE regress_policy_admin;
 SELECT pg_temp.sqlstate_of($$UPDATE mfa.realms SET totp_window = 42 WHERE name = 'default'$$) AS admin_bad_window;
 SELECT pg_temp.sqlstate_of($$UPDATE mfa.realms SET issuer = 'ACME Corp' WHERE name = 'default'$$) AS admin_issuer;

@@ -29,11 +29,11 @@ SELECT count(*) AS left_now FROM mfa.events;
 SELECT pg_temp.sqlstate_of($$SELECT mfa.purge_events(NULL)$$) AS null_interval,
        pg_temp.sqlstate_of($$SELECT mfa.purge_events('-1 day')$$) AS negative;
 
--- Who may: mfa_admin, not mfa_client.
+-- Who may: a role with admin rights, not one with client rights.
 CREATE ROLE regress_retention_app;
 CREATE ROLE regress_retention_admin;
-GRANT mfa_client TO regress_retention_app;
-GRANT mfa_admin TO regress_retention_admin;
+SELECT mfa.grant_client('regress_retention_app');
+SELECT mfa.grant_admin('regress_retention_admin');
 SET ROLE regress_retention_app;
 SELECT pg_temp.sqlstate_of($$SELECT mfa.purge_events('30 days')$$) AS client;
 RESET ROLE;

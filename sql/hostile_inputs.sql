@@ -35,6 +35,10 @@ SELECT token AS kss FROM mfa.complete_mfa(:'kli1', mfa.totp_code(:'sec', to_time
 SELECT token AS kli FROM mfa.authenticate_password('alice@example.com', 'alice pw') \gset
 SELECT mfa.totp_code(:'sec', to_timestamp(2000000030)) AS next_code \gset
 SELECT password_hash AS alice_hash FROM mfa.credentials WHERE user_id = :alice AND type = 'password' \gset
+-- Roles for the rights functions: one without rights, one with the admin rights.
+CREATE ROLE regress_hostile_app;
+CREATE ROLE regress_hostile_ops;
+SELECT mfa.grant_admin('regress_hostile_ops');
 -- Fresh throttle subjects for the internal throttle functions, so no call meets another's count.
 CREATE SEQUENCE pg_temp.subjects START 1000000;
 
@@ -107,7 +111,15 @@ INSERT INTO pg_temp.corpus (fn, args, call) VALUES
     ('mfa_internal._setting_number(text, integer)', ARRAY[$$'block_size'$$, 'NULL'], NULL),
     ('mfa_internal._shown(text)', ARRAY[$$'acme'$$], NULL),
     ('mfa_internal._is_display_name(text, integer, boolean)', ARRAY[$$'alice'$$, '256', 'false'], NULL),
-    ('mfa_internal._complete_mfa(text, text)', ARRAY[format('%L', :'kli'), format('%L', :'next_code')], NULL);
+    ('mfa_internal._complete_mfa(text, text)', ARRAY[format('%L', :'kli'), format('%L', :'next_code')], NULL),
+    ('mfa.grant_client(regrole)', ARRAY[$$'regress_hostile_app'$$], NULL),
+    ('mfa.grant_admin(regrole)', ARRAY[$$'regress_hostile_app'$$], NULL),
+    ('mfa.revoke_rights(regrole)', ARRAY[$$'regress_hostile_ops'$$], NULL),
+    ('mfa_internal._set_rights(regrole, text)', ARRAY[$$'regress_hostile_app'$$, $$'client'$$], NULL),
+    ('mfa_internal._grant_rights(regrole, text)', ARRAY[$$'regress_hostile_app'$$, $$'admin'$$], NULL),
+    ('mfa_internal._revoke_rights(oid)', ARRAY[$$'regress_hostile_ops'::regrole$$], NULL),
+    ('mfa_internal._grant_recorded_rights()', ARRAY[]::text[], NULL),
+    ('mfa_internal._rights_out_of_init_privs()', ARRAY[]::text[], NULL);
 
 -- Hostile values by argument type, as SQL expressions.
 CREATE TABLE pg_temp.hostile (type regtype, ord int, label text, expr text, PRIMARY KEY (type, ord));
@@ -151,6 +163,14 @@ INSERT INTO pg_temp.hostile VALUES
     ('interval', 5, '-178000000 years', $$'-178000000 years'$$),
     ('interval', 6, 'largest fields', $$'2147483647 days 2562047788 hours'$$),
     ('boolean', 1, 'NULL', 'NULL'),
+    ('oid', 1, 'NULL', 'NULL'),
+    ('oid', 2, 'PUBLIC (0)', '0'),
+    ('oid', 3, 'no such role', '4294967295'),
+    ('oid', 4, 'bootstrap superuser', '10'),
+    ('regrole', 1, 'NULL', 'NULL'),
+    ('regrole', 2, 'PUBLIC (0)', '0'),
+    ('regrole', 3, 'no such role', '4294967295'),
+    ('regrole', 4, 'a superuser', 'current_user'),
     ('"char"', 1, 'NULL', 'NULL'),
     ('"char"', 2, 'NUL byte', $$''$$),
     ('"char"', 3, 'unknown kind', $$'x'$$),
@@ -352,3 +372,5 @@ SELECT (SELECT count(*) FROM mfa.users) AS users, (SELECT count(*) FROM mfa.real
 SELECT result, user_id = :alice AS alice FROM mfa.complete_mfa(:'kli', :'next_code');
 
 DROP EXTENSION pg_mfa;
+DROP ROLE regress_hostile_app;
+DROP ROLE regress_hostile_ops;

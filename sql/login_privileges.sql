@@ -1,6 +1,7 @@
--- login_privileges: who may do what in the login system. A role without grants: nothing. mfa_client: the
--- flows, but no table and no internal function. mfa_admin: realms, clean-up, and reading users, events and
--- the non-secret columns; nobody reads a password hash, TOTP secret or token digest through a table.
+-- login_privileges: who may do what in the login system. A role without rights: nothing. The client rights
+-- (mfa.grant_client): the flows, but no table and no internal function. The admin rights (mfa.grant_admin):
+-- realms, clean-up, and reading users, events and the non-secret columns; nobody reads a password hash,
+-- TOTP secret or token digest through a table.
 CREATE EXTENSION pg_mfa;
 \set SHOW_CONTEXT never
 
@@ -11,8 +12,8 @@ SET pg_mfa.clock_override = 2000000000;
 CREATE ROLE regress_mfa_nobody;
 CREATE ROLE regress_mfa_app;
 CREATE ROLE regress_mfa_adm;
-GRANT mfa_client TO regress_mfa_app;
-GRANT mfa_admin TO regress_mfa_adm;
+SELECT mfa.grant_client('regress_mfa_app');
+SELECT mfa.grant_admin('regress_mfa_adm');
 
 -- Set up as superuser: Alice with a password and an active device, logged in once with MFA.
 SELECT mfa.create_user('alice@example.com', 'alice pw') AS alice \gset
@@ -47,12 +48,16 @@ INSERT INTO api VALUES
     (9, 'validate_session', $$SELECT mfa.validate_session('kss_x')$$),
     (10, 'logout', $$SELECT mfa.logout('kss_x')$$),
     (11, 'purge_expired', $$SELECT mfa.purge_expired()$$),
+    (12, 'grant_client', $$SELECT mfa.grant_client('regress_mfa_nobody')$$),
+    (13, 'grant_admin', $$SELECT mfa.grant_admin('regress_mfa_nobody')$$),
+    (14, 'revoke_rights', $$SELECT mfa.revoke_rights('regress_mfa_app')$$),
     (21, 'select realms', $$SELECT count(*) FROM mfa.realms$$),
     (22, 'select users', $$SELECT count(*) FROM mfa.users$$),
     (23, 'select credentials', $$SELECT count(*) FROM mfa.credentials$$),
     (24, 'select mfa_tokens', $$SELECT count(*) FROM mfa.mfa_tokens$$),
     (25, 'select sessions', $$SELECT count(*) FROM mfa.sessions$$),
     (26, 'select events', $$SELECT count(*) FROM mfa.events$$),
+    (27, 'select rights', $$SELECT count(*) FROM mfa.rights$$),
     (31, 'insert user', $$INSERT INTO mfa.users (realm_id, username) VALUES (1, 'mallory')$$),
     (32, 'update credential', $$UPDATE mfa.credentials SET state = 'active'$$),
     (33, 'delete sessions', $$DELETE FROM mfa.sessions$$),
@@ -78,7 +83,7 @@ SELECT a.label, pg_temp.allowed(a.q) AS result FROM api AS a WHERE a.n < 30 ORDE
 RESET ROLE;
 REVOKE USAGE ON SCHEMA mfa FROM regress_mfa_nobody;
 
--- mfa_client: every flow except create_realm and purge_expired (administration); no table, no setting.
+-- The client rights: every flow except create_realm and purge_expired (administration); no table, no setting.
 SET ROLE regress_mfa_app;
 SELECT a.label, pg_temp.allowed(a.q) AS result FROM api AS a ORDER BY a.n;
 -- The whole story as the application: enroll Bob, log in with two steps, use and end the session.
@@ -117,8 +122,8 @@ RESET search_path;
 RESET ROLE;
 DROP SCHEMA regress_trap CASCADE;
 
--- mfa_admin: everything mfa_client may do, plus create_realm and purge_expired, reading realms, users and
--- events, changing realm policy; still no secret and no write to users, credentials, tokens or sessions.
+-- The admin rights: everything a client may do, plus create_realm and purge_expired, reading realms, users
+-- and events, changing realm policy; still no secret and no write to users, credentials, tokens or sessions.
 SET ROLE regress_mfa_adm;
 SELECT a.label, pg_temp.allowed(a.q) AS result FROM api AS a ORDER BY a.n;
 SELECT name, issuer, totp_window FROM mfa.realms ORDER BY realm_id;
@@ -166,11 +171,11 @@ FROM (VALUES (1, 'window 2', $$UPDATE mfa.realms SET totp_window = 2 WHERE name 
 ORDER BY v.n;
 RESET ROLE;
 
--- The catalog agrees. Per table, the columns each role may read (PUBLIC and mfa_client: none) ...
+-- The catalog agrees. Per table, the columns each role may read (PUBLIC and a client: none) ...
 SELECT c.relname AS table_name,
        string_agg(a.attname, ', ' ORDER BY a.attnum)
-           FILTER (WHERE has_column_privilege('mfa_admin', c.oid, a.attnum, 'SELECT')) AS mfa_admin_reads,
-       count(*) FILTER (WHERE has_column_privilege('mfa_client', c.oid, a.attnum, 'SELECT')) AS mfa_client_reads,
+           FILTER (WHERE has_column_privilege('regress_mfa_adm', c.oid, a.attnum, 'SELECT')) AS admin_reads,
+       count(*) FILTER (WHERE has_column_privilege('regress_mfa_app', c.oid, a.attnum, 'SELECT')) AS client_reads,
        count(*) FILTER (WHERE EXISTS (SELECT FROM aclexplode(a.attacl) AS x WHERE x.grantee = 0)
                            OR EXISTS (SELECT FROM aclexplode(c.relacl) AS x WHERE x.grantee = 0)) AS public_reads
 FROM pg_class AS c JOIN pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -178,34 +183,34 @@ WHERE c.relnamespace = 'mfa'::regnamespace AND c.relkind = 'r'
 GROUP BY c.relname ORDER BY c.relname;
 -- ... the secret columns: nobody but the owner ...
 SELECT a.attrelid::regclass AS table_name, a.attname AS secret_column,
-       has_column_privilege('mfa_client', a.attrelid, a.attnum, 'SELECT') AS mfa_client,
-       has_column_privilege('mfa_admin', a.attrelid, a.attnum, 'SELECT') AS mfa_admin,
+       has_column_privilege('regress_mfa_app', a.attrelid, a.attnum, 'SELECT') AS client,
+       has_column_privilege('regress_mfa_adm', a.attrelid, a.attnum, 'SELECT') AS admin,
        has_column_privilege('regress_mfa_nobody', a.attrelid, a.attnum, 'SELECT') AS other_role
 FROM pg_attribute AS a
 WHERE a.attrelid IN ('mfa.credentials'::regclass, 'mfa.totp_secrets'::regclass, 'mfa.mfa_tokens'::regclass,
                      'mfa.sessions'::regclass)
   AND a.attname IN ('otp_secret', 'password_hash', 'token_digest')
 ORDER BY 1, 2;
--- ... and writes: only mfa_admin's UPDATE of realm policy columns.
+-- ... and writes: only an administrator's UPDATE of realm policy columns.
 SELECT c.relname AS table_name, p.privilege,
-       string_agg(a.attname, ', ' ORDER BY a.attnum) FILTER (WHERE has_column_privilege('mfa_admin', c.oid, a.attnum, p.privilege)) AS mfa_admin,
-       count(*) FILTER (WHERE has_column_privilege('mfa_client', c.oid, a.attnum, p.privilege)) AS mfa_client
+       string_agg(a.attname, ', ' ORDER BY a.attnum) FILTER (WHERE has_column_privilege('regress_mfa_adm', c.oid, a.attnum, p.privilege)) AS admin,
+       count(*) FILTER (WHERE has_column_privilege('regress_mfa_app', c.oid, a.attnum, p.privilege)) AS client
 FROM pg_class AS c JOIN pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 CROSS JOIN (VALUES ('INSERT'), ('UPDATE')) AS p(privilege)
 WHERE c.relnamespace = 'mfa'::regnamespace AND c.relkind = 'r'
-GROUP BY 1, 2 HAVING count(*) FILTER (WHERE has_column_privilege('mfa_admin', c.oid, a.attnum, p.privilege)) > 0
+GROUP BY 1, 2 HAVING count(*) FILTER (WHERE has_column_privilege('regress_mfa_adm', c.oid, a.attnum, p.privilege)) > 0
 ORDER BY 1, 2;
 SELECT c.relname AS table_name,
-       has_table_privilege('mfa_admin', c.oid, 'DELETE') AS admin_delete,
-       has_table_privilege('mfa_admin', c.oid, 'TRUNCATE') AS admin_truncate,
-       has_table_privilege('mfa_client', c.oid, 'DELETE') AS client_delete
+       has_table_privilege('regress_mfa_adm', c.oid, 'DELETE') AS admin_delete,
+       has_table_privilege('regress_mfa_adm', c.oid, 'TRUNCATE') AS admin_truncate,
+       has_table_privilege('regress_mfa_app', c.oid, 'DELETE') AS client_delete
 FROM pg_class AS c WHERE c.relnamespace = 'mfa'::regnamespace AND c.relkind = 'r' ORDER BY 1;
 -- Sequences: nobody but the owner (the functions insert as the owner).
 SELECT c.relname AS sequence_name, c.relacl IS NULL OR NOT EXISTS (SELECT FROM aclexplode(c.relacl) AS x WHERE x.grantee <> c.relowner) AS owner_only
 FROM pg_class AS c WHERE c.relnamespace = 'mfa'::regnamespace AND c.relkind = 'S' ORDER BY 1;
 
--- Revoking mfa_client takes everything away again.
-REVOKE mfa_client FROM regress_mfa_app;
+-- Revoking the rights takes everything away again.
+SELECT mfa.revoke_rights('regress_mfa_app') AS revoked;
 SET ROLE regress_mfa_app;
 SELECT pg_temp.sqlstate_of($$SELECT mfa.validate_session('kss_x')$$) AS after_revoke;
 RESET ROLE;

@@ -126,11 +126,11 @@ SELECT result FROM mfa.complete_mfa(pg_temp.login(), mfa.totp_code(:'sec', to_ti
 -- What the audit trail says about all of this (reasons of the refusals included).
 SELECT type, reason, count(*) FROM mfa.events WHERE result = 'failure' GROUP BY type, reason ORDER BY 1, 2;
 
--- Policy is the administrator's: mfa_client cannot change it, mfa_admin can, within limits.
+-- Policy is the administrator's: a client cannot change it, an administrator can, within limits.
 CREATE ROLE regress_throttle_app;
-GRANT mfa_client TO regress_throttle_app;
+SELECT mfa.grant_client('regress_throttle_app');
 CREATE ROLE regress_throttle_admin;
-GRANT mfa_admin TO regress_throttle_admin;
+SELECT mfa.grant_admin('regress_throttle_admin');
 SET ROLE regress_throttle_app;
 SELECT pg_temp.sqlstate_of($$UPDATE mfa.realms SET code_lockout_threshold = 1000000$$) AS client_update;
 SELECT pg_temp.sqlstate_of($$SELECT mfa.reset_lockout(1)$$) AS client_reset;
@@ -143,6 +143,8 @@ SELECT pg_temp.sqlstate_of(format('SELECT mfa.reset_lockout(%s)', :alice)) AS ad
 SELECT pg_temp.sqlstate_of($$SELECT mfa.reset_lockout(NULL)$$) AS admin_reset_null;
 SELECT pg_temp.sqlstate_of($$SELECT mfa.reset_lockout(999)$$) AS admin_reset_unknown;
 RESET ROLE;
+-- A role that holds privileges cannot be dropped: its rights go first.
+SELECT mfa.revoke_rights('regress_throttle_app'), mfa.revoke_rights('regress_throttle_admin');
 DROP ROLE regress_throttle_app;
 DROP ROLE regress_throttle_admin;
 

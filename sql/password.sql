@@ -112,7 +112,7 @@ SHOW pg_mfa.argon2_memory;
 
 -- A caller that is not a superuser, even the application role, cannot make hashes cheaper: 42501.
 CREATE ROLE regress_mfa_user;
-GRANT mfa_client TO regress_mfa_user;
+SELECT mfa.grant_client('regress_mfa_user');
 SET ROLE regress_mfa_user;
 SHOW pg_mfa.argon2_memory;
 SELECT v.label, pg_temp.sqlstate_of(v.q) AS result

@@ -16,6 +16,8 @@ FROM mfa.security_report() WHERE check_name = 'throttle_preloaded';
 CREATE FUNCTION pg_temp.status(name text) RETURNS text LANGUAGE sql AS $$
     SELECT status FROM mfa.security_report() WHERE check_name = name
 $$;
+-- No role has rights in this database yet.
+SELECT status, detail FROM mfa.security_report() WHERE check_name = 'rights_other_databases';
 SELECT pg_temp.status('log_statement') AS log_statement_default,
        pg_temp.status('log_min_duration_statement') AS duration_default,
        pg_temp.status('log_parameters') AS parameters_default,
@@ -65,14 +67,30 @@ RESET log_min_duration_statement;
 
 -- For administrators only.
 CREATE ROLE regress_report_app;
-GRANT mfa_client TO regress_report_app;
+SELECT mfa.grant_client('regress_report_app');
 CREATE ROLE regress_report_admin;
-GRANT mfa_admin TO regress_report_admin;
+SELECT mfa.grant_admin('regress_report_admin');
 SET ROLE regress_report_app;
 SELECT pg_temp.sqlstate_of('SELECT count(*) FROM mfa.security_report()') AS client;
 SET ROLE regress_report_admin;
 SELECT pg_temp.sqlstate_of('SELECT count(*) FROM mfa.security_report()') AS admin;
 RESET ROLE;
+
+-- Tenants: a role with pg_mfa rights here that may connect to another database of the cluster is a warning
+-- (its rights stay here, but it should not reach the other tenants at all). Which databases PUBLIC may
+-- connect to depends on the server, so a database of this test's own shows the check at work.
+CREATE DATABASE regress_report_other TEMPLATE template0;
+REVOKE CONNECT ON DATABASE regress_report_other FROM PUBLIC;
+SELECT detail LIKE '%regress_report_other%' AS names_closed_database
+FROM mfa.security_report() WHERE check_name = 'rights_other_databases';
+GRANT CONNECT ON DATABASE regress_report_other TO regress_report_app;
+SELECT status, detail ~ 'regress_report_app \([^)]*regress_report_other' AS names_role_and_database,
+       detail ~ 'regress_report_admin \([^)]*regress_report_other' AS names_other_role, advice
+FROM mfa.security_report() WHERE check_name = 'rights_other_databases';
+DROP DATABASE regress_report_other;
+-- Without rights here, nobody to warn about.
+SELECT mfa.revoke_rights('regress_report_app'), mfa.revoke_rights('regress_report_admin');
+SELECT status, detail FROM mfa.security_report() WHERE check_name = 'rights_other_databases';
 DROP ROLE regress_report_app;
 DROP ROLE regress_report_admin;
 

@@ -9,8 +9,8 @@ Every value travels as a bind parameter (psycopg 3 sends `%s` placeholders as $1
 apart from the SQL text): no SQL is ever built by string formatting.
 
 The connection comes from the libpq environment variables (PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD,
-or a service file). Connect as the application's role: a role that is a member of mfa_client and nothing
-more. Each step prints "ok - ..."; the first unexpected result prints "not ok - ..." and exits with status 1.
+or a service file). Connect as the application's role: a role given pg_mfa's client rights in this database
+(SELECT mfa.grant_client('my_app')) and nothing more. Each step prints "ok - ..."; the first unexpected result prints "not ok - ..." and exits with status 1.
 
 Usage: /usr/bin/python3 login_demo.py [--realm NAME]   (see README.md)
 """
@@ -59,13 +59,15 @@ def wrong_code(phone):
 
 
 def run(conn, realm):
-    # -- Who are we? The application's role: a member of mfa_client, not a superuser.
+    # -- Who are we? The application's role: pg_mfa's client rights in this database, not a superuser.
     me = one_row(conn, "SELECT current_user AS name, r.rolsuper AS superuser, "
-                       "pg_has_role(current_user, 'mfa_client', 'USAGE') AS client "
+                       "has_function_privilege('mfa.authenticate_password(text, text, text)', 'EXECUTE') AS client, "
+                       "has_function_privilege('mfa.create_realm(text, text, boolean)', 'EXECUTE') AS admin "
                        "FROM pg_roles AS r WHERE r.rolname = current_user")
     info(f"connected as role {me.name}")
-    ok("the role is a member of mfa_client", me.client)
-    ok("the role is not a superuser (mfa_client's privileges are all the application needs)", not me.superuser)
+    ok("the role has pg_mfa's client rights here (mfa.grant_client)", me.client)
+    ok("the role has no administration rights (the client rights are all the application needs)", not me.admin)
+    ok("the role is not a superuser", not me.superuser)
     try:
         conn.execute("SELECT otp_secret FROM mfa.totp_secrets LIMIT 1")
         readable = True

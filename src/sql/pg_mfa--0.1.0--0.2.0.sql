@@ -62,8 +62,58 @@ ALTER TABLE mfa.credentials ADD CONSTRAINT credentials_shape_check CHECK (
                          AND state IS NOT NULL AND (state IN ('new', 'disabled') OR verified_at IS NOT NULL)
         END);
 
+-- Rights per database (mfa.grant_client, mfa.grant_admin) instead of the cluster-wide group roles, and their
+-- record, which the grants below read.
+CREATE TABLE mfa.rights (
+    role        regrole PRIMARY KEY,
+    level       text NOT NULL CONSTRAINT rights_level_check CHECK (level IN ('client', 'admin')),
+    granted_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp()
+);
+COMMENT ON TABLE mfa.rights IS 'roles given pg_mfa rights in this database (mfa.grant_client, mfa.grant_admin), and at which level';
+SELECT pg_catalog.pg_extension_config_dump('mfa.rights',
+    'WHERE EXISTS (SELECT FROM pg_catalog.pg_roles AS r WHERE r.oid OPERATOR(pg_catalog.=) role)');
+
 -- @@ functions and privileges of pg_mfa.sql @@
 
 -- Realm policy out of range: a message naming the column and its range instead of a CHECK violation.
 CREATE TRIGGER realms_check_policy BEFORE INSERT OR UPDATE ON mfa.realms
 FOR EACH ROW EXECUTE FUNCTION mfa_internal._realms_check_policy();
+
+-- 0.1.0 gave its rights to the group roles mfa_client and mfa_admin, which belong to the whole cluster: a
+-- member could use pg_mfa in every database where it was installed. The privileges set above took them
+-- away from the two roles in this database; their members (direct or through other roles) get the same
+-- rights here, and here only: members of mfa_admin admin, the others client. Superusers and the owner need
+-- none. The roles themselves stay: other databases of the cluster may still be at 0.1.0 (README: drop them
+-- once every database is upgraded).
+DO $members$
+DECLARE
+    v_client oid := coalesce(pg_catalog.to_regrole('mfa_client'), 0);  -- 0: no such role
+    v_admin oid := coalesce(pg_catalog.to_regrole('mfa_admin'), 0);
+    v_member record;
+BEGIN
+    FOR v_member IN
+        WITH RECURSIVE members(role, admin) AS (
+            SELECT m.member, m.roleid OPERATOR(pg_catalog.=) v_admin
+            FROM pg_catalog.pg_auth_members AS m
+            WHERE m.roleid OPERATOR(pg_catalog.=) ANY (ARRAY[v_client, v_admin])
+            UNION
+            SELECT m.member, members.admin
+            FROM pg_catalog.pg_auth_members AS m JOIN members ON m.roleid OPERATOR(pg_catalog.=) members.role
+        )
+        SELECT members.role::pg_catalog.regrole AS role, pg_catalog.bool_or(members.admin) AS admin
+        FROM members
+        JOIN pg_catalog.pg_roles AS r ON r.oid OPERATOR(pg_catalog.=) members.role
+        JOIN pg_catalog.pg_extension AS e ON e.extname OPERATOR(pg_catalog.=) 'pg_mfa'
+        WHERE members.role OPERATOR(pg_catalog.<>) ALL (ARRAY[v_client, v_admin])
+          AND NOT r.rolsuper AND r.oid OPERATOR(pg_catalog.<>) e.extowner
+        GROUP BY members.role
+        ORDER BY members.role
+    LOOP
+        IF v_member.admin THEN
+            PERFORM mfa.grant_admin(v_member.role);
+        ELSE
+            PERFORM mfa.grant_client(v_member.role);
+        END IF;
+    END LOOP;
+END
+$members$;

@@ -16,38 +16,9 @@ CREATE SCHEMA mfa_internal;
 REVOKE ALL ON SCHEMA mfa_internal FROM PUBLIC;
 COMMENT ON SCHEMA mfa_internal IS 'pg_mfa internals: not an API, granted to nobody, may change in any release';
 
--- Group roles. Roles belong to the cluster, not to a database, so a second database that installs pg_mfa
--- finds them already there. An existing role of either name is accepted only if it looks like one we made:
--- no login, no role attributes and a member of no other role (mfa_admin: of mfa_client only). A role of
--- that name made for another purpose (or planted) is not handed the extension's privileges.
---   mfa_client the application: users, enrollment, login and sessions (and the primitives)
---   mfa_admin  administrators: realms and their policy, reading users, non-secret credential columns and
---              events; also a member of mfa_client
-DO $roles$
-DECLARE
-    role_name text;
-BEGIN
-    FOREACH role_name IN ARRAY ARRAY['mfa_client', 'mfa_admin'] LOOP
-        IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) role_name) THEN
-            EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', role_name);
-        ELSIF EXISTS (SELECT FROM pg_catalog.pg_roles AS r
-                      WHERE r.rolname OPERATOR(pg_catalog.=) role_name
-                        AND (r.rolcanlogin OR r.rolsuper OR r.rolcreaterole OR r.rolcreatedb OR r.rolreplication
-                             OR r.rolbypassrls
-                             OR EXISTS (SELECT FROM pg_catalog.pg_auth_members AS m
-                                        JOIN pg_catalog.pg_roles AS g ON g.oid OPERATOR(pg_catalog.=) m.roleid
-                                        WHERE m.member OPERATOR(pg_catalog.=) r.oid
-                                          AND NOT (r.rolname OPERATOR(pg_catalog.=) 'mfa_admin'
-                                                   AND g.rolname OPERATOR(pg_catalog.=) 'mfa_client')))) THEN
-            RAISE EXCEPTION 'role "%" exists and is not a plain group role', role_name
-                USING ERRCODE = '42710',
-                      DETAIL = 'It can log in, has role attributes or is a member of other roles.',
-                      HINT = 'pg_mfa uses it as a group role; rename or drop that role first.';
-        END IF;
-    END LOOP;
-END
-$roles$;
-GRANT mfa_client TO mfa_admin;
+-- No roles: roles belong to the whole cluster, and a role that carried pg_mfa's rights would carry them into
+-- every database of the cluster. Rights are granted in each database, to the roles that need them there
+-- (mfa.grant_client, mfa.grant_admin; recorded in mfa.rights below).
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Tables (install only: upgrade scripts change them with ALTER)
@@ -204,10 +175,24 @@ CREATE TABLE mfa.events (
 CREATE INDEX events_user_idx ON mfa.events (user_id, occurred_at);
 CREATE INDEX events_realm_time_idx ON mfa.events (realm_id, occurred_at);
 COMMENT ON TABLE mfa.events IS 'audit trail of login attempts and credential changes; holds no secret';
+
+-- Rights: who was given pg_mfa's rights in this database, by mfa.grant_client or mfa.grant_admin. The grants
+-- themselves are on the objects (EXECUTE, USAGE, SELECT ...) and this table is their record: every install
+-- and upgrade resets the privileges on pg_mfa's objects and then grants these again. A regrole follows a
+-- rename. DROP ROLE is refused while the role holds privileges here (mfa.revoke_rights first); a row left
+-- behind by DROP OWNED is forgotten at the next upgrade and is never dumped (pg_extension_config_dump's
+-- condition below), so it cannot name another role in a restored cluster.
+CREATE TABLE mfa.rights (
+    role        regrole PRIMARY KEY,
+    level       text NOT NULL CONSTRAINT rights_level_check CHECK (level IN ('client', 'admin')),
+    granted_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp()
+);
+COMMENT ON TABLE mfa.rights IS 'roles given pg_mfa rights in this database (mfa.grant_client, mfa.grant_admin), and at which level';
 -- @@ BEGIN functions and privileges @@
 -- Everything from here to the END marker is run again by every upgrade script to this version (the
 -- Makefile splices it into src/sql/pg_mfa--A--<version>.sql): CREATE OR REPLACE FUNCTION, COMMENT, GRANT and
--- REVOKE only, nothing that fails when run twice.
+-- REVOKE only (and, at the end, the blocks that reset the privileges and grant the recorded rights again),
+-- nothing that fails when run twice.
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Primitives: encodings and one-time codes
@@ -430,7 +415,8 @@ COMMENT ON FUNCTION mfa_internal._realms_replace_fresh_default() IS
 -- _realms_check_policy: a realm's policy stays within its bounds, and a value out of them is refused with a
 -- message that names the column and its range (22023; 22004 for NULL) rather than a bare constraint name.
 -- The CHECK constraints on mfa.realms say the same and stay as the last line of defence. SECURITY DEFINER so
--- that it may call _raise when mfa_admin updates a realm; a trigger function cannot be called any other way.
+-- that it may call _raise when an administrator (mfa.grant_admin) updates a realm; a trigger function cannot
+-- be called any other way.
 CREATE OR REPLACE FUNCTION mfa_internal._realms_check_policy()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
@@ -670,7 +656,7 @@ BEGIN
 END
 $function$;
 COMMENT ON FUNCTION mfa.reset_lockout(bigint) IS
-'(mfa_admin) clear a user''s code and password lockouts and re-enable TOTP devices disabled at the ceiling';
+'(admin) clear a user''s code and password lockouts and re-enable TOTP devices disabled at the ceiling';
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Login: administration
@@ -1655,93 +1641,380 @@ BEGIN
         advice := NULL;
     END IF;
     RETURN NEXT;
+
+    -- 6. Tenants: a role with pg_mfa rights here has none in another database, but should not reach the
+    -- others at all (PUBLIC may connect to every new database unless revoked).
+    check_name := 'rights_other_databases';
+    SELECT string_agg(pg_catalog.format('%s (%s)', x.role, x.databases), ', ' ORDER BY x.role)
+    INTO v_setting
+    FROM (SELECT r.role::text AS role, string_agg(quote_ident(d.datname), ', ' ORDER BY d.datname) AS databases
+          FROM mfa.rights AS r
+          JOIN pg_catalog.pg_roles AS o ON o.oid = r.role
+          CROSS JOIN pg_catalog.pg_database AS d
+          WHERE d.datname <> current_database() AND d.datallowconn
+            AND has_database_privilege(r.role::oid, d.oid, 'CONNECT')
+          GROUP BY r.role) AS x;
+    IF v_setting IS NOT NULL THEN
+        status := 'warning';
+        detail := 'Roles with pg_mfa rights in this database may connect to other databases of the cluster: '
+                  || v_setting || '.';
+        advice := 'In each database, REVOKE CONNECT ON DATABASE ... FROM PUBLIC, and GRANT CONNECT ON DATABASE '
+                  '... TO each role that belongs there.';
+    ELSE
+        status := 'ok';
+        detail := CASE WHEN EXISTS (SELECT FROM mfa.rights)
+                       THEN 'No role with pg_mfa rights in this database may connect to another database.'
+                       ELSE 'No role has pg_mfa rights in this database.' END;
+        advice := NULL;
+    END IF;
+    RETURN NEXT;
 END
 $function$;
 COMMENT ON FUNCTION mfa.security_report() IS
-'(mfa_admin) one row per check of the server''s configuration that matters to pg_mfa: status ok, info or warning, and advice';
+'(admin) one row per check of the server''s configuration that matters to pg_mfa: status ok, info or warning, and advice';
 
 -- ---------------------------------------------------------------------------------------------------------
--- Privileges: PUBLIC gets nothing.
+-- Rights: granted in this database to the roles that need them, never to PUBLIC
+--
+-- Roles belong to the cluster; rights on pg_mfa's objects belong to one database. An application role is
+-- given the client rights (or an operator the admin rights) here, with mfa.grant_client or mfa.grant_admin,
+-- and has none in any other database of the cluster unless it is given them there too. mfa.rights records
+-- who has which level: every install and upgrade resets the privileges on pg_mfa's objects and grants the
+-- recorded ones again (below).
+
+-- _rights_out_of_init_privs: inside CREATE EXTENSION and ALTER EXTENSION UPDATE (the grants again after the
+-- reset, the upgrade from 0.1.0), PostgreSQL records the privileges each GRANT or REVOKE leaves on an object
+-- in pg_init_privs, as the extension's initial privileges, pg_mfa rights of roles included. They are not
+-- initial: pg_dump dumps only the difference between pg_init_privs and the current privileges, so a dump
+-- would leave those grants out and the restored database would lack them (and a fresh install would differ
+-- from an upgraded one). The entries of roles in mfa.rights come out of pg_init_privs again; an entry left
+-- empty goes, as PostgreSQL does for columns. Outside an extension's script nothing is recorded and nothing
+-- is written here.
+CREATE OR REPLACE FUNCTION mfa_internal._rights_out_of_init_privs()
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_init_privs AS ip, pg_depend AS d, pg_extension AS e
+                   WHERE ip.privtype = 'e' AND d.classid = ip.classoid AND d.objid = ip.objoid AND d.deptype = 'e'
+                     AND d.refclassid = 'pg_extension'::regclass AND d.refobjid = e.oid AND e.extname = 'pg_mfa'
+                     AND EXISTS (SELECT FROM aclexplode(ip.initprivs) AS a, mfa.rights AS r WHERE a.grantee = r.role)) THEN
+        RETURN;  -- outside an extension's script: always
+    END IF;
+    UPDATE pg_init_privs AS ip
+    SET initprivs = (SELECT coalesce(array_agg(u.item ORDER BY u.n), '{}')
+                     FROM unnest(ip.initprivs) WITH ORDINALITY AS u(item, n)
+                     WHERE NOT EXISTS (SELECT FROM aclexplode(ARRAY[u.item]) AS a, mfa.rights AS r
+                                       WHERE a.grantee = r.role))
+    FROM pg_depend AS d, pg_extension AS e
+    WHERE ip.privtype = 'e' AND d.classid = ip.classoid AND d.objid = ip.objoid AND d.deptype = 'e'
+      AND d.refclassid = 'pg_extension'::regclass AND d.refobjid = e.oid AND e.extname = 'pg_mfa'
+      AND EXISTS (SELECT FROM aclexplode(ip.initprivs) AS a, mfa.rights AS r WHERE a.grantee = r.role);
+    DELETE FROM pg_init_privs AS ip
+    USING pg_depend AS d, pg_extension AS e
+    WHERE ip.privtype = 'e' AND cardinality(ip.initprivs) = 0
+      AND d.classid = ip.classoid AND d.objid = ip.objoid AND d.deptype = 'e'
+      AND d.refclassid = 'pg_extension'::regclass AND d.refobjid = e.oid AND e.extname = 'pg_mfa';
+END
+$function$;
+COMMENT ON FUNCTION mfa_internal._rights_out_of_init_privs() IS
+'internal: keep the rights of roles in mfa.rights out of pg_mfa''s initial privileges (pg_init_privs), where extension scripts record them';
+
+-- _revoke_rights: take every privilege on pg_mfa's schemas, functions, tables (columns included) and
+-- sequences away from one grantee (0: PUBLIC), owners excepted. Whether it had any.
+CREATE OR REPLACE FUNCTION mfa_internal._revoke_rights(grantee oid)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_target record;
+    v_from text := CASE WHEN _revoke_rights.grantee = 0 THEN 'PUBLIC' ELSE _revoke_rights.grantee::regrole::text END;
+    v_found boolean := false;
+BEGIN
+    FOR v_target IN
+        SELECT 'SCHEMA' AS kind, quote_ident(n.nspname) AS name
+        FROM pg_namespace AS n
+        WHERE n.nspname IN ('mfa', 'mfa_internal') AND n.nspowner <> _revoke_rights.grantee
+          AND EXISTS (SELECT FROM aclexplode(n.nspacl) AS a WHERE a.grantee = _revoke_rights.grantee)
+        UNION ALL
+        SELECT 'FUNCTION', p.oid::regprocedure::text
+        FROM pg_proc AS p
+        WHERE p.pronamespace IN ('mfa'::regnamespace, 'mfa_internal'::regnamespace) AND p.proowner <> _revoke_rights.grantee
+          AND EXISTS (SELECT FROM aclexplode(p.proacl) AS a WHERE a.grantee = _revoke_rights.grantee)
+        UNION ALL
+        -- REVOKE on a table takes the column privileges too.
+        SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.oid::regclass::text
+        FROM pg_class AS c
+        WHERE c.relnamespace IN ('mfa'::regnamespace, 'mfa_internal'::regnamespace) AND c.relowner <> _revoke_rights.grantee
+          AND (EXISTS (SELECT FROM aclexplode(c.relacl) AS a WHERE a.grantee = _revoke_rights.grantee)
+               OR EXISTS (SELECT FROM pg_attribute AS t, aclexplode(t.attacl) AS a
+                          WHERE t.attrelid = c.oid AND a.grantee = _revoke_rights.grantee))
+    LOOP
+        EXECUTE format('REVOKE ALL ON %s %s FROM %s', v_target.kind, v_target.name, v_from);
+        v_found := true;
+    END LOOP;
+    IF v_found THEN
+        PERFORM mfa_internal._rights_out_of_init_privs();
+    END IF;
+    RETURN v_found;
+END
+$function$;
+COMMENT ON FUNCTION mfa_internal._revoke_rights(oid) IS
+'internal: revoke every privilege on pg_mfa''s objects from a grantee (0: PUBLIC), owners excepted; whether it had any';
+
+-- _grant_rights: the privileges of a level, granted to a role. client: USAGE on schema mfa and EXECUTE on
+-- the user, enrollment, login, session and primitive functions. admin: the same, the administration
+-- functions, reading the tables (not the secret columns) and changing realm policy.
+CREATE OR REPLACE FUNCTION mfa_internal._grant_rights(grantee regrole, level text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_to text := _grant_rights.grantee::text;  -- regrole output is quoted where needed
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles AS r WHERE r.oid = _grant_rights.grantee) THEN
+        PERFORM mfa_internal._raise('42704', format('role with OID %s does not exist', _grant_rights.grantee::oid));
+    END IF;
+    EXECUTE format('GRANT USAGE ON SCHEMA mfa TO %s', v_to);
+    EXECUTE format($sql$GRANT EXECUTE ON FUNCTION
+        mfa.base32_encode(bytea),
+        mfa.base32_decode(text),
+        mfa.hotp_code(text, bigint, integer, text),
+        mfa.totp_code(text, timestamptz, integer, integer, text),
+        mfa.generate_secret(integer),
+        mfa.otpauth_uri(text, text, text, integer, integer, text),
+        mfa.hash_password(text),
+        mfa.verify_password(text, text),
+        mfa.password_needs_rehash(text),
+        mfa.qr_svg(text),
+        mfa.qr_text(text, boolean),
+        mfa.create_user(text, text, text),
+        mfa.set_password(bigint, text),
+        mfa.totp_create_credential(bigint, text),
+        mfa.totp_verify(bigint, text),
+        mfa.delete_credential(bigint),
+        mfa.authenticate_password(text, text, text),
+        mfa.complete_mfa(text, text),
+        mfa.validate_session(text),
+        mfa.logout(text),
+        mfa.revoke_sessions(bigint)
+    TO %s$sql$, v_to);
+    IF _grant_rights.level = 'admin' THEN
+        EXECUTE format($sql$GRANT EXECUTE ON FUNCTION
+            mfa.create_realm(text, text, boolean),
+            mfa.purge_expired(interval),
+            mfa.purge_events(interval),
+            mfa.reset_lockout(bigint),
+            mfa.security_report()
+        TO %s$sql$, v_to);
+        -- Nobody but the owner writes the tables; an administrator reads everything but secrets and token
+        -- digests and may change realm policy (the trigger and the CHECK constraints keep it sane).
+        EXECUTE format('GRANT SELECT ON mfa.realms, mfa.users, mfa.events, mfa.user_lockouts, mfa.rights TO %s', v_to);
+        -- The CHECK constraint on realms.issuer calls this function with the privileges of whoever updates the row.
+        EXECUTE format('GRANT EXECUTE ON FUNCTION mfa_internal._is_display_name(text, integer, boolean) TO %s', v_to);
+        EXECUTE format($sql$GRANT UPDATE (issuer, totp_enabled, totp_algorithm, totp_digits, totp_period, totp_window,
+            mfa_token_lifetime, session_lifetime, code_lockout_threshold, code_disable_threshold,
+            password_lockout_threshold, lockout_delay, lockout_max_delay, mfa_token_max_failures) ON mfa.realms TO %s$sql$, v_to);
+        EXECUTE format($sql$GRANT SELECT (credential_id, user_id, type, name, algorithm, digits, period, state, last_step,
+            created_at, updated_at, verified_at, last_used_at) ON mfa.credentials TO %s$sql$, v_to);
+        EXECUTE format($sql$GRANT SELECT (mfa_token_id, user_id, created_at, expires_at, consumed_at, failures)
+            ON mfa.mfa_tokens TO %s$sql$, v_to);
+        EXECUTE format($sql$GRANT SELECT (session_id, user_id, mfa_verified, created_at, expires_at, revoked_at)
+            ON mfa.sessions TO %s$sql$, v_to);
+    END IF;
+
+    PERFORM mfa_internal._rights_out_of_init_privs();
+END
+$function$;
+COMMENT ON FUNCTION mfa_internal._grant_rights(regrole, text) IS
+'internal: grant a role the privileges of a level (client or admin) on pg_mfa''s objects';
+
+-- _set_rights: the body of grant_client and grant_admin once the caller is known to be allowed. A role's
+-- rights are set, not added to: whatever it had on pg_mfa's objects goes first.
+CREATE OR REPLACE FUNCTION mfa_internal._set_rights(role regrole, level text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+    v_role record;
+BEGIN
+    IF _set_rights.role IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'role must not be null');
+    END IF;
+    IF _set_rights.role::oid = 0 THEN
+        PERFORM mfa_internal._raise('22023', 'pg_mfa rights cannot be granted to PUBLIC',
+            'Rights are granted to the roles that need them, in each database.');
+    END IF;
+    SELECT r.rolname, r.rolsuper, r.oid = e.extowner AS is_owner INTO v_role
+    FROM pg_roles AS r, pg_extension AS e
+    WHERE r.oid = _set_rights.role AND e.extname = 'pg_mfa';
+    IF NOT FOUND THEN
+        PERFORM mfa_internal._raise('42704', format('role with OID %s does not exist', _set_rights.role::oid));
+    END IF;
+    IF v_role.rolsuper THEN
+        PERFORM mfa_internal._raise('22023', format('role "%s" is a superuser', mfa_internal._shown(v_role.rolname)),
+            'A superuser passes every permission check: pg_mfa rights would change nothing.');
+    END IF;
+    IF v_role.is_owner THEN
+        PERFORM mfa_internal._raise('22023', format('role "%s" owns extension pg_mfa', mfa_internal._shown(v_role.rolname)),
+            'The owner has every privilege on pg_mfa''s objects.');
+    END IF;
+    -- The record first: _revoke_rights and _grant_rights keep the roles in mfa.rights out of pg_init_privs.
+    INSERT INTO mfa.rights AS r (role, level) VALUES (_set_rights.role, _set_rights.level)
+    ON CONFLICT (role) DO UPDATE SET level = excluded.level, granted_at = excluded.granted_at;
+    PERFORM mfa_internal._revoke_rights(_set_rights.role);
+    PERFORM mfa_internal._grant_rights(_set_rights.role, _set_rights.level);
+END
+$function$;
+COMMENT ON FUNCTION mfa_internal._set_rights(regrole, text) IS
+'internal: give a role exactly the rights of a level in this database and record it in mfa.rights';
+
+-- The three administration functions run with the caller's privileges (a GRANT is made as the objects'
+-- owner either way) and refuse anybody but a superuser or the extension's owner, PUBLIC having no EXECUTE
+-- on them in the first place.
+CREATE OR REPLACE FUNCTION mfa.grant_client(role regrole)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles AS r, pg_extension AS e
+                   WHERE r.rolname = current_user AND e.extname = 'pg_mfa'
+                     AND (r.rolsuper OR pg_has_role(r.oid, e.extowner, 'USAGE'))) THEN
+        RAISE EXCEPTION 'permission denied to grant pg_mfa rights' USING ERRCODE = '42501',
+            HINT = 'A superuser or the owner of extension pg_mfa grants them.';
+    END IF;
+    PERFORM mfa_internal._set_rights(grant_client.role, 'client');
+END
+$function$;
+COMMENT ON FUNCTION mfa.grant_client(regrole) IS
+'(superuser or owner) give a role the client rights in this database: the user, enrollment, login, session and primitive functions; no table';
+
+CREATE OR REPLACE FUNCTION mfa.grant_admin(role regrole)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles AS r, pg_extension AS e
+                   WHERE r.rolname = current_user AND e.extname = 'pg_mfa'
+                     AND (r.rolsuper OR pg_has_role(r.oid, e.extowner, 'USAGE'))) THEN
+        RAISE EXCEPTION 'permission denied to grant pg_mfa rights' USING ERRCODE = '42501',
+            HINT = 'A superuser or the owner of extension pg_mfa grants them.';
+    END IF;
+    PERFORM mfa_internal._set_rights(grant_admin.role, 'admin');
+END
+$function$;
+COMMENT ON FUNCTION mfa.grant_admin(regrole) IS
+'(superuser or owner) give a role the admin rights in this database: the client rights, realms and their policy, lockout resets, the security report, reading the tables but secrets';
+
+CREATE OR REPLACE FUNCTION mfa.revoke_rights(role regrole)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+    v_recorded boolean;
+    v_granted boolean := false;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles AS r, pg_extension AS e
+                   WHERE r.rolname = current_user AND e.extname = 'pg_mfa'
+                     AND (r.rolsuper OR pg_has_role(r.oid, e.extowner, 'USAGE'))) THEN
+        RAISE EXCEPTION 'permission denied to revoke pg_mfa rights' USING ERRCODE = '42501',
+            HINT = 'A superuser or the owner of extension pg_mfa revokes them.';
+    END IF;
+    IF revoke_rights.role IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'role must not be null');
+    END IF;
+    IF revoke_rights.role::oid = 0 OR revoke_rights.role::oid = (SELECT e.extowner FROM pg_extension AS e WHERE e.extname = 'pg_mfa') THEN
+        PERFORM mfa_internal._raise('22023', 'pg_mfa rights cannot be revoked from PUBLIC or the extension''s owner',
+            'PUBLIC has none; the owner''s privileges are not pg_mfa rights.');
+    END IF;
+    DELETE FROM mfa.rights AS r WHERE r.role = revoke_rights.role;
+    v_recorded := FOUND;
+    -- A dropped role (its bare OID) has no privileges left to revoke, only its row.
+    IF EXISTS (SELECT FROM pg_roles AS r WHERE r.oid = revoke_rights.role) THEN
+        v_granted := mfa_internal._revoke_rights(revoke_rights.role);
+    END IF;
+    RETURN v_recorded OR v_granted;
+END
+$function$;
+COMMENT ON FUNCTION mfa.revoke_rights(regrole) IS
+'(superuser or owner) take every pg_mfa right in this database away from a role; false if it had none';
+
+-- _grant_recorded_rights: after the reset below, the rights recorded in mfa.rights are granted again, so an
+-- upgrade keeps them. A row whose role was dropped (after DROP OWNED) is forgotten.
+CREATE OR REPLACE FUNCTION mfa_internal._grant_recorded_rights()
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_right record;
+BEGIN
+    DELETE FROM mfa.rights AS r WHERE NOT EXISTS (SELECT FROM pg_roles AS o WHERE o.oid = r.role);
+    FOR v_right IN SELECT r.role, r.level FROM mfa.rights AS r ORDER BY r.role LOOP
+        PERFORM mfa_internal._grant_rights(v_right.role, v_right.level);
+    END LOOP;
+END
+$function$;
+COMMENT ON FUNCTION mfa_internal._grant_recorded_rights() IS
+'internal: grant every role in mfa.rights its level again (after the reset of an install or upgrade); forget dropped roles';
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Privileges: PUBLIC gets nothing; nobody gets anything but through mfa.rights.
 
 -- Start from nothing: default privileges of the installing role (ALTER DEFAULT PRIVILEGES) apply inside
 -- CREATE EXTENSION and ALTER EXTENSION UPDATE too, and could have granted anybody CREATE on a schema or
--- EXECUTE on a function. Every install and upgrade resets the rights on pg_mfa's objects to the grants below.
+-- EXECUTE on a function; an earlier version granted to group roles; a grant made by hand is not a pg_mfa
+-- right. Every install and upgrade takes every privilege on pg_mfa's objects away from every role but their
+-- owner ...
 DO $acl$
 DECLARE
-    target record;
+    v_grantee oid;
 BEGIN
-    FOR target IN
-        SELECT 'SCHEMA' AS kind, pg_catalog.quote_ident(n.nspname) AS name, a.grantee
-        FROM pg_catalog.pg_namespace AS n, pg_catalog.aclexplode(n.nspacl) AS a
+    FOR v_grantee IN
+        SELECT a.grantee FROM pg_catalog.pg_namespace AS n, pg_catalog.aclexplode(n.nspacl) AS a
         WHERE n.nspname OPERATOR(pg_catalog.=) ANY (ARRAY['mfa', 'mfa_internal'])
           AND a.grantee OPERATOR(pg_catalog.<>) n.nspowner
         UNION
-        SELECT 'FUNCTION', p.oid::pg_catalog.regprocedure::pg_catalog.text, a.grantee
-        FROM pg_catalog.pg_proc AS p, pg_catalog.aclexplode(p.proacl) AS a
+        SELECT a.grantee FROM pg_catalog.pg_proc AS p, pg_catalog.aclexplode(p.proacl) AS a
         WHERE p.pronamespace OPERATOR(pg_catalog.=) ANY (ARRAY['mfa'::pg_catalog.regnamespace,
                                                                'mfa_internal'::pg_catalog.regnamespace])
           AND a.grantee OPERATOR(pg_catalog.<>) p.proowner
         UNION
-        SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.oid::pg_catalog.regclass::pg_catalog.text,
-               a.grantee
-        FROM pg_catalog.pg_class AS c, pg_catalog.aclexplode(c.relacl) AS a
-        WHERE c.relnamespace OPERATOR(pg_catalog.=) 'mfa'::pg_catalog.regnamespace
+        SELECT a.grantee FROM pg_catalog.pg_class AS c, pg_catalog.aclexplode(c.relacl) AS a
+        WHERE c.relnamespace OPERATOR(pg_catalog.=) ANY (ARRAY['mfa'::pg_catalog.regnamespace,
+                                                               'mfa_internal'::pg_catalog.regnamespace])
+          AND a.grantee OPERATOR(pg_catalog.<>) c.relowner
+        UNION
+        SELECT a.grantee FROM pg_catalog.pg_class AS c
+        JOIN pg_catalog.pg_attribute AS t ON t.attrelid OPERATOR(pg_catalog.=) c.oid,
+             pg_catalog.aclexplode(t.attacl) AS a
+        WHERE c.relnamespace OPERATOR(pg_catalog.=) ANY (ARRAY['mfa'::pg_catalog.regnamespace,
+                                                               'mfa_internal'::pg_catalog.regnamespace])
           AND a.grantee OPERATOR(pg_catalog.<>) c.relowner
     LOOP
-        EXECUTE pg_catalog.format('REVOKE ALL ON %s %s FROM %s', target.kind, target.name,
-            CASE WHEN target.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
-                 ELSE target.grantee::pg_catalog.regrole::pg_catalog.text END);  -- regrole output is quoted
+        PERFORM mfa_internal._revoke_rights(v_grantee);
     END LOOP;
 END
 $acl$;
-GRANT USAGE ON SCHEMA mfa TO mfa_client;
-
+-- ... and from PUBLIC, which a new function gives EXECUTE without an entry to find above ...
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA mfa, mfa_internal FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION
-    mfa.base32_encode(bytea),
-    mfa.base32_decode(text),
-    mfa.hotp_code(text, bigint, integer, text),
-    mfa.totp_code(text, timestamptz, integer, integer, text),
-    mfa.generate_secret(integer),
-    mfa.otpauth_uri(text, text, text, integer, integer, text),
-    mfa.hash_password(text),
-    mfa.verify_password(text, text),
-    mfa.password_needs_rehash(text),
-    mfa.qr_svg(text),
-    mfa.qr_text(text, boolean),
-    mfa.create_user(text, text, text),
-    mfa.set_password(bigint, text),
-    mfa.totp_create_credential(bigint, text),
-    mfa.totp_verify(bigint, text),
-    mfa.delete_credential(bigint),
-    mfa.authenticate_password(text, text, text),
-    mfa.complete_mfa(text, text),
-    mfa.validate_session(text),
-    mfa.logout(text),
-    mfa.revoke_sessions(bigint)
-TO mfa_client;
-GRANT EXECUTE ON FUNCTION
-    mfa.create_realm(text, text, boolean),
-    mfa.purge_expired(interval),
-    mfa.purge_events(interval),
-    mfa.reset_lockout(bigint),
-    mfa.security_report()
-TO mfa_admin;
-
--- Tables: nobody but the owner writes them; mfa_admin reads everything but secrets and token digests and
--- may change realm policy (the CHECK constraints keep it sane).
 REVOKE ALL ON ALL TABLES IN SCHEMA mfa FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA mfa FROM PUBLIC;
-GRANT SELECT ON mfa.realms, mfa.users, mfa.events, mfa.user_lockouts TO mfa_admin;
--- The CHECK constraint on realms.issuer calls this function with the privileges of whoever updates the row.
-GRANT EXECUTE ON FUNCTION mfa_internal._is_display_name(text, integer, boolean) TO mfa_admin;
-GRANT UPDATE (issuer, totp_enabled, totp_algorithm, totp_digits, totp_period, totp_window, mfa_token_lifetime,
-              session_lifetime, code_lockout_threshold, code_disable_threshold, password_lockout_threshold,
-              lockout_delay, lockout_max_delay, mfa_token_max_failures) ON mfa.realms TO mfa_admin;
-GRANT SELECT (credential_id, user_id, type, name, algorithm, digits, period, state, last_step, created_at,
-              updated_at, verified_at, last_used_at) ON mfa.credentials TO mfa_admin;
-GRANT SELECT (mfa_token_id, user_id, created_at, expires_at, consumed_at, failures) ON mfa.mfa_tokens TO mfa_admin;
-GRANT SELECT (session_id, user_id, mfa_verified, created_at, expires_at, revoked_at) ON mfa.sessions TO mfa_admin;
+-- ... then grants the recorded rights again.
+DO $rights$
+BEGIN
+    PERFORM mfa_internal._grant_recorded_rights();
+END
+$rights$;
 -- @@ END functions and privileges @@
 
 -- ---------------------------------------------------------------------------------------------------------
@@ -1782,3 +2055,8 @@ BEGIN
     END LOOP;
 END
 $config$;
+-- The rights, registered last, as the upgrade from 0.1.0 does (pg_dump lists the tables in this order). Only
+-- rows of roles that exist are dumped: a row of a dropped role holds a bare OID, which in another cluster may
+-- be another role's.
+SELECT pg_catalog.pg_extension_config_dump('mfa.rights',
+    'WHERE EXISTS (SELECT FROM pg_catalog.pg_roles AS r WHERE r.oid OPERATOR(pg_catalog.=) role)');
