@@ -1696,6 +1696,12 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
+    -- Written and tested for PostgreSQL 15 and 16. From 17 on, PostgreSQL also records the roles named in
+    -- pg_init_privs as shared dependencies, which this does not maintain: leave the catalog alone there
+    -- (a dump then leaves out rights granted by an extension script; grant them again after a restore).
+    IF pg_catalog.current_setting('server_version_num')::integer >= 170000 THEN
+        RETURN;
+    END IF;
     IF NOT EXISTS (SELECT FROM pg_init_privs AS ip, pg_depend AS d, pg_extension AS e
                    WHERE ip.privtype = 'e' AND d.classid = ip.classoid AND d.objid = ip.objoid AND d.deptype = 'e'
                      AND d.refclassid = 'pg_extension'::regclass AND d.refobjid = e.oid AND e.extname = 'pg_mfa'
