@@ -119,7 +119,8 @@ INSERT INTO pg_temp.corpus (fn, args, call) VALUES
     ('mfa_internal._grant_rights(regrole, text)', ARRAY[$$'regress_hostile_app'$$, $$'admin'$$], NULL),
     ('mfa_internal._revoke_rights(oid)', ARRAY[$$'regress_hostile_ops'::regrole$$], NULL),
     ('mfa_internal._grant_recorded_rights()', ARRAY[]::text[], NULL),
-    ('mfa_internal._rights_out_of_init_privs()', ARRAY[]::text[], NULL);
+    ('mfa_internal._rights_out_of_init_privs()', ARRAY[]::text[], NULL),
+    ('mfa_internal._require_rights_granter()', ARRAY[]::text[], NULL);
 
 -- Hostile values by argument type, as SQL expressions.
 CREATE TABLE pg_temp.hostile (type regtype, ord int, label text, expr text, PRIMARY KEY (type, ord));

@@ -231,7 +231,7 @@ SELECT mfa.verify_password('password', '$argon2id$v=19$m=262144,t=8,p=1$c29tZXNh
 ROLLBACK;
 SELECT 1 AS still_up;
 
--- verify_password takes its cost from the hash its caller gives it: above pg_mfa.verify_max_memory (64 MB)
+-- verify_password takes its cost from the hash its caller gives it: above pg_mfa.verify_max_memory (128 MB)
 -- or pg_mfa.verify_max_iterations (5) it refuses the hash (22023) before any work. Superuser-only, like
 -- the hashing cost.
 RESET pg_mfa.verify_max_memory;
@@ -241,9 +241,9 @@ SHOW pg_mfa.verify_max_iterations;
 SELECT v.label, pg_temp.sqlstate_of(v.q) AS result
 FROM (VALUES
     (1, '256 MB x 8 (cost of seconds)', $$SELECT mfa.verify_password('password', '$argon2id$v=19$m=262144,t=8,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc')$$),
-    (2, '64 MB + 1 kB', $$SELECT mfa.verify_password('password', '$argon2id$v=19$m=65537,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc')$$),
+    (2, '128 MB + 1 kB', $$SELECT mfa.verify_password('password', '$argon2id$v=19$m=131073,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc')$$),
     (3, '6 iterations', $$SELECT mfa.verify_password('password', '$argon2id$v=19$m=64,t=6,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc')$$),
-    (4, 'at the ceiling: 64 MB x 1, computed', $$SELECT mfa.verify_password('password', '$argon2id$v=19$m=65536,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc')$$),
+    (4, 'at the ceiling: 128 MB x 1, computed', $$SELECT mfa.verify_password('password', '$argon2id$v=19$m=131072,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc')$$),
     (5, 'the default cost', format('SELECT mfa.verify_password(%L, %L)', 'correct horse battery staple', :'h1'))
   ) AS v(n, label, q)
 ORDER BY v.n;

@@ -89,7 +89,8 @@ FROM (VALUES (1, 'grant_client', $$SELECT mfa.grant_client('regress_rights_other
              (3, 'revoke_rights', $$SELECT mfa.revoke_rights('regress_rights_app')$$)) AS v(n, label, q)
 ORDER BY v.n;
 RESET ROLE;
--- ... and so does a role that was given EXECUTE on them by mistake: the functions check their caller.
+-- ... and so does a role that was given EXECUTE on them by mistake: the functions check their caller (in
+-- mfa_internal, which such a role may not even use).
 GRANT EXECUTE ON FUNCTION mfa.grant_client(regrole), mfa.grant_admin(regrole), mfa.revoke_rights(regrole)
     TO regress_rights_other;
 GRANT USAGE ON SCHEMA mfa TO regress_rights_other;

@@ -94,4 +94,27 @@ SELECT status, detail FROM mfa.security_report() WHERE check_name = 'rights_othe
 DROP ROLE regress_report_app;
 DROP ROLE regress_report_admin;
 
+-- Realm policy weaker than the defaults is a warning naming the realm and each weaker column.
+SELECT status FROM mfa.security_report() WHERE check_name = 'realm_policy';
+SELECT mfa.create_realm('lenient');
+UPDATE mfa.realms SET totp_window = 10, code_lockout_threshold = 100, code_disable_threshold = 1000,
+                      password_lockout_threshold = 1000, lockout_delay = '1 second', lockout_max_delay = '1 minute',
+                      mfa_token_max_failures = 100, mfa_token_lifetime = '1 hour'
+WHERE name = 'lenient';
+SELECT status, detail, advice FROM mfa.security_report() WHERE check_name = 'realm_policy';
+-- Stricter than the defaults is fine.
+UPDATE mfa.realms SET totp_window = 0, code_lockout_threshold = 3, code_disable_threshold = 50,
+                      password_lockout_threshold = 5, lockout_delay = '1 minute', lockout_max_delay = '1 day',
+                      mfa_token_max_failures = 3, mfa_token_lifetime = '2 minutes'
+WHERE name = 'lenient';
+SELECT status FROM mfa.security_report() WHERE check_name = 'realm_policy';
+
+-- auto_explain or pgaudit loaded for a role only (session_preload_libraries): this session cannot see their
+-- settings, so the setting itself is the warning.
+CREATE ROLE regress_report_logged_app;
+ALTER ROLE regress_report_logged_app SET session_preload_libraries = 'auto_explain';
+SELECT status, detail ~ 'session_preload_libraries=auto_explain \(role regress_report_logged_app\)' AS names_it
+FROM mfa.security_report() WHERE check_name = 'role_and_database_settings';
+DROP ROLE regress_report_logged_app;
+
 DROP EXTENSION pg_mfa;

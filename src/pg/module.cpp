@@ -21,7 +21,7 @@ int argon2_iterations = static_cast<int>(core::kDefaultArgon2Params.iterations);
 // The ceiling on hashes a caller hands to mfa.verify_password (the caller chooses their cost, and a crafted
 // one at the absolute limits costs seconds and 256 MiB outside PostgreSQL's memory accounting).
 // Superuser-only, like the hashing cost.
-int verify_max_memory_kib = 65536;  // 64 MB: every OWASP setting and then some
+int verify_max_memory_kib = 131072;  // 128 MB: every OWASP setting, and older libraries' defaults (100 MiB)
 int verify_max_iterations = 5;
 
 // A fixed clock for deterministic tests and demos: whole seconds since 1970 as text; empty means the wall
@@ -87,7 +87,7 @@ void DefineSettings() {
                             "Largest Argon2 memory cost mfa.verify_password accepts in the hash it is given.",
                             "A hash above it is refused (22023) before any work. The login flows verify the "
                             "stored hashes pg_mfa made, whatever their cost.",
-                            &verify_max_memory_kib, 65536, static_cast<int>(core::kMinArgon2MemoryKib),
+                            &verify_max_memory_kib, 131072, static_cast<int>(core::kMinArgon2MemoryKib),
                             static_cast<int>(core::kMaxArgon2MemoryKib), PGC_SUSET, GUC_UNIT_KB, nullptr, nullptr,
                             nullptr);
     DefineCustomIntVariable("pg_mfa.verify_max_iterations",

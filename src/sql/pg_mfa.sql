@@ -1508,11 +1508,13 @@ BEGIN
                                       ELSE 'database ' || (SELECT datname FROM pg_catalog.pg_database WHERE oid = d.setdatabase) END), ', ')
     INTO v_setting
     FROM pg_catalog.pg_db_role_setting AS d, pg_catalog.unnest(d.setconfig) AS c(setting)
-    WHERE c.setting ~ '^(log_statement=all|log_min_duration_statement=[0-9]|log_min_duration_sample=[0-9]|log_transaction_sample_rate=(0*[1-9]|0*\.[0-9]*[1-9])|log_parameter_max_length_on_error=[1-9-]|pg_mfa\.clock_override=.|auto_explain\.|pgaudit\.log_parameter=(on|true|1))';
+    WHERE c.setting ~ '^(log_statement=all|log_min_duration_statement=[0-9]|log_min_duration_sample=[0-9]|log_transaction_sample_rate=(0*[1-9]|0*\.[0-9]*[1-9])|log_parameter_max_length_on_error=[1-9-]|pg_mfa\.clock_override=.|auto_explain\.|pgaudit\.log_parameter=(on|true|1))'
+       -- auto_explain or pgaudit loaded for a role or database only: this session cannot see their settings.
+       OR c.setting ~ '^(session|local)_preload_libraries=.*(auto_explain|pgaudit)';
     IF v_setting IS NOT NULL THEN
         status := 'warning';
-        detail := 'Settings made for roles or databases that log statements or parameters, or fix the clock: '
-                  || v_setting || '.';
+        detail := 'Settings made for roles or databases that log statements or parameters, load a logging '
+                  'library (auto_explain, pgaudit) or fix the clock: ' || v_setting || '.';
         advice := 'Reset them with ALTER ROLE ... RESET or ALTER DATABASE ... RESET.';
     ELSE
         status := 'ok';
@@ -1642,6 +1644,37 @@ BEGIN
     END IF;
     RETURN NEXT;
 
+    -- Realm policy weaker than the defaults: a wider window, more guesses before the throttle or the
+    -- ceiling, shorter delays, longer-lived kli_ tokens. An administrator may choose it; it is said.
+    check_name := 'realm_policy';
+    SELECT pg_catalog.string_agg(pg_catalog.format('%s (%s)', x.name, x.weaker), ', ' ORDER BY x.name)
+    INTO v_setting
+    FROM (SELECT r.name, pg_catalog.concat_ws(', ',
+                 CASE WHEN r.totp_window > 1 THEN 'totp_window ' || r.totp_window END,
+                 CASE WHEN r.code_lockout_threshold > 5 THEN 'code_lockout_threshold ' || r.code_lockout_threshold END,
+                 CASE WHEN r.code_disable_threshold > 100 THEN 'code_disable_threshold ' || r.code_disable_threshold END,
+                 CASE WHEN r.password_lockout_threshold > 10
+                      THEN 'password_lockout_threshold ' || r.password_lockout_threshold END,
+                 CASE WHEN r.lockout_delay < '30 seconds'::interval THEN 'lockout_delay ' || r.lockout_delay END,
+                 CASE WHEN r.lockout_max_delay < '1 hour'::interval THEN 'lockout_max_delay ' || r.lockout_max_delay END,
+                 CASE WHEN r.mfa_token_max_failures > 5 THEN 'mfa_token_max_failures ' || r.mfa_token_max_failures END,
+                 CASE WHEN r.mfa_token_lifetime > '5 minutes'::interval
+                      THEN 'mfa_token_lifetime ' || r.mfa_token_lifetime END) AS weaker
+          FROM mfa.realms AS r) AS x
+    WHERE x.weaker <> '';
+    IF v_setting IS NOT NULL THEN
+        status := 'warning';
+        detail := 'Realm policy weaker than the defaults (window 1, code throttle 5 and ceiling 100, password '
+                  'throttle 10, delays 30 seconds to 1 hour, 5 wrong codes and 5 minutes per kli_ token): '
+                  || v_setting || '.';
+        advice := 'Unless it is meant, UPDATE mfa.realms back towards the defaults.';
+    ELSE
+        status := 'ok';
+        detail := 'Every realm''s policy is at least as strict as the defaults.';
+        advice := NULL;
+    END IF;
+    RETURN NEXT;
+
     -- 6. Tenants: a role with pg_mfa rights here has none in another database, but should not reach the
     -- others at all (PUBLIC may connect to every new database unless revoked).
     check_name := 'rights_other_databases';
@@ -1696,7 +1729,7 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-    -- Written and tested for PostgreSQL 15 and 16. From 17 on, PostgreSQL also records the roles named in
+    -- Written and tested for PostgreSQL 15. From 17 on, PostgreSQL also records the roles named in
     -- pg_init_privs as shared dependencies, which this does not maintain: leave the catalog alone there
     -- (a dump then leaves out rights granted by an extension script; grant them again after a restore).
     IF pg_catalog.current_setting('server_version_num')::integer >= 170000 THEN
@@ -1880,6 +1913,26 @@ $function$;
 COMMENT ON FUNCTION mfa_internal._set_rights(regrole, text) IS
 'internal: give a role exactly the rights of a level in this database and record it in mfa.rights';
 
+-- _require_rights_granter: only a superuser or the extension's owner (or a member of its role) gives or takes
+-- pg_mfa rights. The three administration functions call it first; anybody else who could call them at all
+-- would be stopped here (42501), or already by the schema mfa_internal, which only its owner may use.
+CREATE OR REPLACE FUNCTION mfa_internal._require_rights_granter()
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles AS r, pg_extension AS e
+                   WHERE r.rolname = current_user AND e.extname = 'pg_mfa'
+                     AND (r.rolsuper OR pg_has_role(r.oid, e.extowner, 'USAGE'))) THEN
+        PERFORM mfa_internal._raise('42501', 'permission denied to grant or revoke pg_mfa rights', NULL,
+                                    'A superuser or the owner of extension pg_mfa grants and revokes them.');
+    END IF;
+END
+$function$;
+COMMENT ON FUNCTION mfa_internal._require_rights_granter() IS
+'internal: raise 42501 unless the caller is a superuser or the extension''s owner';
+
 -- The three administration functions run with the caller's privileges (a GRANT is made as the objects'
 -- owner either way) and refuse anybody but a superuser or the extension's owner, PUBLIC having no EXECUTE
 -- on them in the first place.
@@ -1889,12 +1942,7 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles AS r, pg_extension AS e
-                   WHERE r.rolname = current_user AND e.extname = 'pg_mfa'
-                     AND (r.rolsuper OR pg_has_role(r.oid, e.extowner, 'USAGE'))) THEN
-        RAISE EXCEPTION 'permission denied to grant pg_mfa rights' USING ERRCODE = '42501',
-            HINT = 'A superuser or the owner of extension pg_mfa grants them.';
-    END IF;
+    PERFORM mfa_internal._require_rights_granter();
     PERFORM mfa_internal._set_rights(grant_client.role, 'client');
 END
 $function$;
@@ -1907,12 +1955,7 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles AS r, pg_extension AS e
-                   WHERE r.rolname = current_user AND e.extname = 'pg_mfa'
-                     AND (r.rolsuper OR pg_has_role(r.oid, e.extowner, 'USAGE'))) THEN
-        RAISE EXCEPTION 'permission denied to grant pg_mfa rights' USING ERRCODE = '42501',
-            HINT = 'A superuser or the owner of extension pg_mfa grants them.';
-    END IF;
+    PERFORM mfa_internal._require_rights_granter();
     PERFORM mfa_internal._set_rights(grant_admin.role, 'admin');
 END
 $function$;
@@ -1929,12 +1972,7 @@ DECLARE
     v_recorded boolean;
     v_granted boolean := false;
 BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles AS r, pg_extension AS e
-                   WHERE r.rolname = current_user AND e.extname = 'pg_mfa'
-                     AND (r.rolsuper OR pg_has_role(r.oid, e.extowner, 'USAGE'))) THEN
-        RAISE EXCEPTION 'permission denied to revoke pg_mfa rights' USING ERRCODE = '42501',
-            HINT = 'A superuser or the owner of extension pg_mfa revokes them.';
-    END IF;
+    PERFORM mfa_internal._require_rights_granter();
     IF revoke_rights.role IS NULL THEN
         PERFORM mfa_internal._raise('22004', 'role must not be null');
     END IF;

@@ -16,11 +16,9 @@
 namespace pg_mfa::core {
 namespace {
 
-// RFC 6238 App. B seeds: the RFC 4226 key repeated to the length of each hash.
-constexpr std::string_view kSeedSha1 = "12345678901234567890";
-constexpr std::string_view kSeedSha256 = "12345678901234567890123456789012";
-constexpr std::string_view kSeedSha512 =
-    "1234567890123456789012345678901234567890123456789012345678901234";
+using test::kSeedSha1;
+using test::kSeedSha256;
+using test::kSeedSha512;
 
 OtpParams Params(HashAlgorithm algorithm, int digits, std::int64_t period = 30) {
     OtpParams params;

@@ -21,6 +21,11 @@ inline void PrintTo(Status status, std::ostream* os) {
 
 namespace test {
 
+// RFC 6238 App. B seeds: the RFC 4226 key repeated to the length of each hash.
+constexpr std::string_view kSeedSha1 = "12345678901234567890";
+constexpr std::string_view kSeedSha256 = "12345678901234567890123456789012";
+constexpr std::string_view kSeedSha512 = "1234567890123456789012345678901234567890123456789012345678901234";
+
 inline std::string Hex(const std::uint8_t* data, std::size_t size) {
     static constexpr char kDigits[] = "0123456789abcdef";
     std::string out;
