@@ -455,14 +455,14 @@ Status VerifyPassword(std::string_view password, std::string_view phc, const Abo
     return VerifyPasswordWithin(password, phc, unbounded, abort, matches);
 }
 
-Status HashWork(std::string_view phc, std::uint64_t* work) noexcept {
-    *work = 0;
+Status HashParams(std::string_view phc, Argon2Params* params) noexcept {
+    *params = Argon2Params{0, 0, 0};
     PhcHash parsed;
     const Status status = ParsePhcHash(phc, &parsed);
     if (status != Status::kOk) {
         return status;
     }
-    *work = static_cast<std::uint64_t>(parsed.params.memory_kib) * parsed.params.iterations;
+    *params = parsed.params;
     return Status::kOk;
 }
 

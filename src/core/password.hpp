@@ -129,9 +129,9 @@ struct PhcHash {
 [[nodiscard]] Status VerifyPasswordWithin(std::string_view password, std::string_view phc, const Argon2Params& ceiling,
                                           const AbortCheck& abort, bool* matches) noexcept;
 
-// HashWork returns the Argon2 work of a stored hash, memory (KiB) times iterations, in `*work`. Fails with
-// the ParsePhcHash errors.
-[[nodiscard]] Status HashWork(std::string_view phc, std::uint64_t* work) noexcept;
+// HashParams returns the Argon2 parameters of a stored hash in `*params` (zero on failure). Fails with the
+// ParsePhcHash errors.
+[[nodiscard]] Status HashParams(std::string_view phc, Argon2Params* params) noexcept;
 
 // NeedsRehash tells whether a stored hash is weaker than `current` and should be replaced at the next
 // successful login: not Argon2id, memory or iterations below `current`, or a salt or tag shorter than we

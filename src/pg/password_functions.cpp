@@ -58,15 +58,16 @@ bool IsLarge(std::uint64_t work) noexcept {
     return work > core::kInlineArgon2Work;
 }
 
-// StoredWork: the work of a PHC hash; 0 for one that does not parse (the verification then fails at once).
-std::uint64_t StoredWork(std::string_view phc) noexcept {
-    std::uint64_t work = 0;
-    (void) Guarded([&] { return core::HashWork(phc, &work); });
-    return work;
-}
-
 std::uint64_t ParamsWork(const core::Argon2Params& params) noexcept {
     return static_cast<std::uint64_t>(params.memory_kib) * params.iterations;
+}
+
+// StoredParams: the parameters of a PHC hash; zero for one that does not parse (its verification fails at
+// once, without work).
+core::Argon2Params StoredParams(std::string_view phc) noexcept {
+    core::Argon2Params params{0, 0, 0};
+    (void) Guarded([&] { return core::HashParams(phc, &params); });
+    return params;
 }
 
 // The entry points below wrap RunCancellable in PG_TRY/PG_FINALLY (only trivially destructible objects
@@ -132,7 +133,10 @@ extern "C" Datum pg_mfa_verify_password(PG_FUNCTION_ARGS) {
     const core::Argon2Params ceiling = pg_mfa::pg::VerifyCeiling();
     bool matches = false;
     core::Status status = core::Status::kInternal;
-    const bool large = IsLarge(StoredWork(ArgView(hash)));
+    // A hash above the ceiling is refused without work, so it takes no large-hash slot either.
+    const core::Argon2Params stored = StoredParams(ArgView(hash));
+    const bool large = stored.memory_kib <= ceiling.memory_kib && stored.iterations <= ceiling.iterations &&
+                       IsLarge(ParamsWork(stored));
     if (large) {
         pg_mfa::pg::AcquireLargeHash();
     }
@@ -181,7 +185,7 @@ extern "C" Datum pg_mfa_password_check(PG_FUNCTION_ARGS) {
     const core::Argon2Params params = pg_mfa::pg::CurrentArgon2Params();
     bool matches = false;
     core::Status status = core::Status::kInternal;
-    const bool large = IsLarge(hash == nullptr ? ParamsWork(params) : StoredWork(ArgView(hash)));
+    const bool large = IsLarge(ParamsWork(hash == nullptr ? params : StoredParams(ArgView(hash))));
     if (large) {
         pg_mfa::pg::AcquireLargeHash();
     }

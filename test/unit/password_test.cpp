@@ -824,15 +824,17 @@ TEST(VerifyPasswordWithinTest, CeilingRefusesBeforeAnyWork) {
     EXPECT_EQ(VerifyPasswordWithin("hunter2", huge, kCheapParams, kNoAbort, &matches), Status::kHashParamsOutOfRange);
 }
 
-TEST(HashWorkTest, MemoryTimesIterations) {
-    std::uint64_t work = 0;
-    EXPECT_EQ(HashWork("$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
-                       "CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
-                       &work),
+TEST(HashParamsTest, ParametersOfAStoredHash) {
+    Argon2Params params;
+    EXPECT_EQ(HashParams("$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
+                         "CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+                         &params),
               Status::kOk);
-    EXPECT_EQ(work, 19456u * 2u);
-    EXPECT_EQ(HashWork("not a hash", &work), Status::kHashMalformed);
-    EXPECT_EQ(work, 0u);
+    EXPECT_EQ(params.memory_kib, 19456u);
+    EXPECT_EQ(params.iterations, 2u);
+    EXPECT_EQ(params.parallelism, 1u);
+    EXPECT_EQ(HashParams("not a hash", &params), Status::kHashMalformed);
+    EXPECT_EQ(params.memory_kib, 0u);
 }
 
 }  // namespace
