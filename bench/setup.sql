@@ -10,6 +10,16 @@ CREATE SCHEMA bench;
 -- The shared TOTP secret (RFC 6238's SHA-1 test key) and the clock of each run.
 CREATE TABLE bench.settings (name text PRIMARY KEY, value text NOT NULL);
 
+-- The per-user lockout row the plain-SQL baselines (bench/baseline) count failures in, as a PL/pgSQL
+-- implementation would (pg_mfa itself keeps an append-only journal, mfa.throttle_journal).
+CREATE TABLE bench.user_lockouts (
+    user_id                 bigint PRIMARY KEY REFERENCES mfa.users ON DELETE CASCADE,
+    code_failures           integer NOT NULL DEFAULT 0,
+    code_locked_until       timestamptz,
+    password_failures       integer NOT NULL DEFAULT 0,
+    password_locked_until   timestamptz
+);
+
 -- bench.load(n, password_hash): users 1..n in the default realm, each with the password hash, one active
 -- TOTP device (credential 2u) and one live session. Ids are given explicitly and the sequences moved past
 -- them, so that later inserts by the flows get fresh ids.
@@ -22,7 +32,7 @@ DECLARE
 BEGIN
     INSERT INTO mfa.users (user_id, realm_id, username)
     SELECT u, v_realm, 'user' || u FROM generate_series(1, n) AS u;
-    INSERT INTO mfa.user_lockouts (user_id) SELECT u FROM generate_series(1, n) AS u;
+    INSERT INTO bench.user_lockouts (user_id) SELECT u FROM generate_series(1, n) AS u;
     INSERT INTO mfa.credentials (credential_id, user_id, type, password_hash)
     SELECT 2 * u - 1, u, 'password', load.password_hash FROM generate_series(1, n) AS u;
     INSERT INTO mfa.credentials (credential_id, user_id, type, name, algorithm, digits, period, state, verified_at)

@@ -431,7 +431,8 @@ $plant$;
 INSERT INTO public.realms (realm_id, name, issuer, totp_window, mfa_token_lifetime, session_lifetime)
 VALUES (0, 'default', 'Evil Corp', 10, '1 year', '1 year');
 INSERT INTO public.users (user_id, realm_id, username) VALUES (1, 0, 'mallory');
-INSERT INTO public.user_lockouts (user_id, code_failures, password_failures) VALUES (1, 0, 0);
+-- A journal row that would forgive mallory's codes, were it ever read.
+INSERT INTO public.throttle_journal (entry_id, kind, subject, failures) VALUES (9223372036854775807, 'c', 1, 0);
 INSERT INTO public.credentials (credential_id, user_id, type, password_hash) VALUES (1, 1, 'password', :'mallory_hash');
 INSERT INTO public.mfa_tokens (mfa_token_id, token_digest, user_id, created_at, expires_at, failures)
 VALUES (1, sha256('kli_attacker'), 1, '2000-01-01', '2100-01-01', 0);
@@ -587,10 +588,10 @@ SELECT count(*) AS traps_fired FROM attacker.trap_log;
 -- The attacker's tables still hold just what it put there.
 SELECT (SELECT count(*) FROM public.users) + (SELECT count(*) FROM public.credentials) + (SELECT count(*) FROM public.sessions)
        + (SELECT count(*) FROM public.mfa_tokens) + (SELECT count(*) FROM public.realms) + (SELECT count(*) FROM public.events)
-       + (SELECT count(*) FROM public.user_lockouts) AS public_rows,
+       + (SELECT count(*) FROM public.throttle_journal) AS public_rows,
        (SELECT count(*) FROM pg_temp.users) + (SELECT count(*) FROM pg_temp.credentials) + (SELECT count(*) FROM pg_temp.sessions)
        + (SELECT count(*) FROM pg_temp.mfa_tokens) + (SELECT count(*) FROM pg_temp.realms) + (SELECT count(*) FROM pg_temp.events)
-       + (SELECT count(*) FROM pg_temp.user_lockouts) AS pg_temp_rows;
+       + (SELECT count(*) FROM pg_temp.throttle_journal) AS pg_temp_rows;
 
 -- Clean up: DROP OWNED removes everything the attacker planted (schema attacker with it) and its grants.
 SET client_min_messages = warning;

@@ -49,4 +49,10 @@ COMMIT;
 SELECT pg_current_wal_flush_lsn() >= :'before_commit'::pg_lsn AS flushed_at_commit;
 RESET synchronous_commit;
 
+-- A transaction that ended a token (or consumed one) cannot be prepared: its commit, later and perhaps in
+-- another session, would not wait for the synchronous standbys.
+BEGIN;
+SELECT mfa.logout(:'session') AS logged_out_again;
+PREPARE TRANSACTION 'pg_mfa_logout';
+
 DROP EXTENSION pg_mfa;

@@ -9,7 +9,7 @@ SELECT check_name, status IN ('ok', 'info', 'warning') AS known_status,
        (status = 'ok') = (advice IS NULL) OR status = 'info' AS advice_when_needed
 FROM mfa.security_report();
 -- Preloading decides the throttle's check.
-SELECT status = CASE WHEN mfa_internal._throttle_shared() THEN 'ok' ELSE 'warning' END AS throttle_check_matches
+SELECT status = CASE WHEN mfa_internal._throttle_preloaded() THEN 'ok' ELSE 'warning' END AS throttle_check_matches
 FROM mfa.security_report() WHERE check_name = 'throttle_preloaded';
 
 -- Each setting that would write secrets to the log turns its check into a warning.

@@ -71,7 +71,7 @@ DECLARE
     v_live boolean;
     v_token_failures integer;
     v_realm mfa.realms;
-    v_lockout mfa.user_lockouts;
+    v_lockout bench.user_lockouts;
     v_cred record;
     v_step bigint;
     v_matched bigint;
@@ -90,7 +90,7 @@ BEGIN
     END IF;
     SELECT r.* INTO v_realm FROM mfa.users AS u JOIN mfa.realms AS r ON r.realm_id = u.realm_id
     WHERE u.user_id = v_user_id;
-    SELECT l.* INTO v_lockout FROM mfa.user_lockouts AS l WHERE l.user_id = v_user_id FOR UPDATE;
+    SELECT l.* INTO v_lockout FROM bench.user_lockouts AS l WHERE l.user_id = v_user_id FOR UPDATE;
     IF NOT v_live OR v_token_failures >= v_realm.mfa_token_max_failures
        OR v_lockout.code_failures >= v_realm.code_disable_threshold
        OR (v_lockout.code_locked_until IS NOT NULL AND v_lockout.code_locked_until > v_now) THEN
@@ -117,14 +117,14 @@ BEGIN
         END IF;
     END LOOP;
     IF v_matched IS NULL THEN
-        UPDATE mfa.user_lockouts AS l SET code_failures = l.code_failures + 1 WHERE l.user_id = v_user_id;
+        UPDATE bench.user_lockouts AS l SET code_failures = l.code_failures + 1 WHERE l.user_id = v_user_id;
         UPDATE mfa.mfa_tokens AS t SET failures = t.failures + 1 WHERE t.mfa_token_id = v_mfa_token_id;
         INSERT INTO mfa.events (type, result, reason, realm_id, user_id)
         VALUES ('mfa_login', 'failure', 'wrong_code', v_realm.realm_id, v_user_id);
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
     END IF;
-    UPDATE mfa.user_lockouts AS l SET code_failures = 0, code_locked_until = NULL
+    UPDATE bench.user_lockouts AS l SET code_failures = 0, code_locked_until = NULL
     WHERE l.user_id = v_user_id AND (l.code_failures <> 0 OR l.code_locked_until IS NOT NULL);
     UPDATE mfa.mfa_tokens AS t SET consumed_at = v_now
     WHERE t.mfa_token_id = v_mfa_token_id AND t.consumed_at IS NULL;

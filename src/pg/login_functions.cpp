@@ -16,6 +16,7 @@ PG_FUNCTION_INFO_V1(pg_mfa_totp_match);
 PG_FUNCTION_INFO_V1(pg_mfa_new_token);
 PG_FUNCTION_INFO_V1(pg_mfa_token_digest);
 PG_FUNCTION_INFO_V1(pg_mfa_durable);
+PG_FUNCTION_INFO_V1(pg_mfa_login_ready);
 PG_FUNCTION_INFO_V1(pg_mfa_raise);
 PG_FUNCTION_INFO_V1(pg_mfa_read_write);
 }
@@ -140,10 +141,11 @@ extern "C" Datum pg_mfa_token_digest(PG_FUNCTION_ARGS) {
     PG_RETURN_BYTEA_P(result);
 }
 
-// mfa_internal._durable() -> void: the current transaction's commit flushes its WAL before it is acknowledged,
-// whatever synchronous_commit is (also if the caller lowers it after this call).
+// mfa_internal._durable() -> void: the current transaction consumed something (a kli_ token, a time step)
+// or made a session: its commit flushes its WAL and waits until the synchronous standbys have it, whatever
+// synchronous_commit is (also if the caller lowers it after this call).
 extern "C" Datum pg_mfa_durable(PG_FUNCTION_ARGS) {
-    ForceSyncCommit();
+    pg_mfa::pg::RequireCommitWait(false);
     PG_RETURN_VOID();
 }
 
@@ -176,10 +178,10 @@ extern "C" Datum pg_mfa_raise(PG_FUNCTION_ARGS) {
     PG_RETURN_VOID();
 }
 
-// mfa_internal._read_write() -> void: raises 25006 unless the current transaction may write. The writing
-// flows call it before they look anything up, so a hot standby or a READ ONLY transaction refuses every
-// call alike instead of failing later, at a point that depends on whether the user exists.
-extern "C" Datum pg_mfa_read_write(PG_FUNCTION_ARGS) {
+namespace {
+
+// RequireReadWrite raises 25006 unless the current transaction may write.
+void RequireReadWrite() {
     if (XactReadOnly) {
         const bool standby = RecoveryInProgress();
         error_context_stack = nullptr;
@@ -189,5 +191,22 @@ extern "C" Datum pg_mfa_read_write(PG_FUNCTION_ARGS) {
                                           "mfa.validate_session and the primitives work on a standby).")
                                 : errhint("The transaction is read-only: call it in a read-write transaction.")));
     }
+}
+
+}  // namespace
+
+// mfa_internal._read_write() -> void: raises 25006 unless the current transaction may write. The writing
+// flows call it before they look anything up, so a hot standby or a READ ONLY transaction refuses every
+// call alike instead of failing later, at a point that depends on whether the user exists.
+extern "C" Datum pg_mfa_read_write(PG_FUNCTION_ARGS) {
+    RequireReadWrite();
+    PG_RETURN_VOID();
+}
+
+// mfa_internal._login_ready() -> void: what a login flow checks first, for every caller alike: a read-write
+// transaction (25006), then pg_mfa in shared_preload_libraries (55000).
+extern "C" Datum pg_mfa_login_ready(PG_FUNCTION_ARGS) {
+    RequireReadWrite();
+    pg_mfa::pg::RequireThrottle();
     PG_RETURN_VOID();
 }

@@ -93,7 +93,15 @@ core::Status Guarded(Body&& body) noexcept {
 // Registered by module.cpp's _PG_init.
 void DefineSettings();
 
-// DefineThrottle sets up the shared-memory throttle when pg_mfa is being preloaded (throttle.cpp).
+// DefineThrottle sets up the throttle's shared memory and worker when pg_mfa is being preloaded (throttle.cpp).
 void DefineThrottle();
+
+// RequireThrottle raises 55000 unless pg_mfa is preloaded (the login flows need the throttle's worker).
+void RequireThrottle();
+
+// RequireCommitWait makes the current transaction's commit flush its WAL and wait for the synchronous
+// standbys whatever synchronous_commit the caller set: until they flushed it (a consumption), or until they
+// applied it (`revocation`: a token that ended must be dead on them once the commit returns).
+void RequireCommitWait(bool revocation);
 
 }  // namespace pg_mfa::pg

@@ -1,11 +1,27 @@
-// throttle.cpp: admission of login attempts (the brute-force throttle), in shared memory when preloaded.
+// throttle.cpp: the brute-force throttle's counts, durable in a table, cached in shared memory.
 //
-// The flows keep each subject's count of unsuccessful attempts in tables (transactional). A caller who
-// rolls back its transaction would roll the count back with it, and guess for free. When pg_mfa is in
-// shared_preload_libraries, every failure is also recorded in a shared-memory table that no rollback
-// touches; the flows pass the table's view in and the larger count wins, so neither source can lower what
-// the other knows. The shared table survives restarts and crashes: a snapshot file plus an fsynced log of
-// the changes since (see "Durability" below).
+// The record. mfa.throttle_journal is an append-only table: one row per change of a subject's count (a
+// subject is a user's codes 'c', a user's passwords 'p' or one kli_ token 't'). The row with the highest
+// entry_id is the subject's state. A counted failure is written by the database's background worker, in a
+// transaction of its own, before the failed answer is returned: no rollback of the caller undoes it, and
+// as a table it is WAL-logged, replicated, in base backups and point-in-time recovery. A success (or an
+// administrator's reset) writes a row with no failures in the caller's own transaction: it forgives the
+// count only if that transaction commits. No flow locks journal rows, so the worker never waits for a row
+// the backend it works for holds.
+//
+// The cache. Shared memory keeps the latest state of recently seen subjects (a read-through cache with the
+// entry_id of the row it reflects); a miss reads the journal with a fresh snapshot. Every change of a
+// subject is made by the holder of the subject's lock (a heavyweight lock of the transaction), itself or
+// through the worker, and the forgiving row applies to the cache at commit only if no later row exists,
+// so cache and journal agree. Eviction is of the least recently used entry, in constant time, and loses
+// nothing: the journal still holds the count. Nothing else is kept: after a restart, a crash or a
+// promotion the cache starts empty and fills from the journal.
+//
+// The worker. One per database that uses pg_mfa, started on first use and gone when idle for a while
+// (so that DROP DATABASE does not wait for it). Backends hand it their failures through a slot each in
+// shared memory and wait on their latch; it records a batch of them in one transaction, so a flood of
+// failures costs one commit flush per batch. Its commits wait for synchronous standbys (at least
+// synchronous_commit = on).
 //
 // Everything here is C-style PostgreSQL code: no C++ object with a destructor is alive when something may
 // raise (STYLE.md §2). The policy arithmetic is the pure core's (core/lockout.hpp).
@@ -15,38 +31,55 @@
 extern "C" {
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "common/int.h"
+#include "executor/spi.h"
 #include "funcapi.h"
+#include "lib/ilist.h"
 #include "miscadmin.h"
-#include "storage/fd.h"
-#include "storage/latch.h"
+#include "pgstat.h"
 #include "port/atomics.h"
-#include "utils/wait_event.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "replication/syncrep.h"
 #include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
 #include "storage/lwlock.h"
+#include "storage/proc.h"
 #include "storage/shmem.h"
+#include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
-#include "nodes/pg_list.h"
+#include "utils/resowner.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/lsyscache.h"
-#include "catalog/namespace.h"
-#include "common/int.h"
-#include "port/pg_crc32c.h"
+#include "access/transam.h"
+#include "utils/wait_event.h"
 
-PG_FUNCTION_INFO_V1(pg_mfa_attempt_check);
-PG_FUNCTION_INFO_V1(pg_mfa_attempt_failed);
-PG_FUNCTION_INFO_V1(pg_mfa_admit_reset);
-PG_FUNCTION_INFO_V1(pg_mfa_throttle_shared);
-PG_FUNCTION_INFO_V1(pg_mfa_throttle_sync);
+PG_FUNCTION_INFO_V1(pg_mfa_throttle_admit);
+PG_FUNCTION_INFO_V1(pg_mfa_throttle_failed);
+PG_FUNCTION_INFO_V1(pg_mfa_throttle_count);
+PG_FUNCTION_INFO_V1(pg_mfa_throttle_forgive);
+PG_FUNCTION_INFO_V1(pg_mfa_throttle_preloaded);
+PG_FUNCTION_INFO_V1(pg_mfa_durable_revocation);
+
+PGDLLEXPORT void pg_mfa_throttle_worker(Datum argument);
 }
 
 namespace {
 
-// A subject: (database, installation, kind, id). Kinds: 'c' a user's codes, 'p' a user's passwords, 't' a
-// kli_ token. The installation is the oid of schema mfa: ids start again at 1 when the extension is dropped
-// and created anew, and the new users must not inherit the old ones' counts.
+// ---------------------------------------------------------------------------------------------------------
+// Shared state
+
+// A subject of one installation: the oid of schema mfa tells installations apart (ids start again at 1
+// when the extension is dropped and created anew).
 struct ThrottleKey {
     Oid database;
     Oid schema;
@@ -55,33 +88,98 @@ struct ThrottleKey {
     int64 subject;
 };
 
-struct ThrottleEntry {
+struct CacheEntry {
     ThrottleKey key;  // first: the hash key
     int32 failures;
     int64 locked_until;  // TimestampTz, 0 = none
-    int64 last_update;   // TimestampTz, for eviction
+    int64 journal_id;    // entry_id of the journal row this state comes from, 0 = none
+    dlist_node lru;      // head = most recently used
+};
+
+enum SlotState : int32 { kSlotFree = 0, kSlotStarting, kSlotRunning };
+
+// One background worker, serving one database (whichever installation of pg_mfa it has).
+struct WorkerSlot {
+    Oid database;
+    int32 state;
+    int32 pid;
+    Latch* latch;
+    TimestampTz changed_at;  // of state
+    TimestampTz last_used;   // an admission or a request
+};
+
+enum RequestState : int32 { kRequestFree = 0, kRequestPending, kRequestTaken, kRequestDone, kRequestFailed };
+
+constexpr int kEventText = 32;
+
+// One per backend: a failure to record, and the answer. Protected by queue_lock.
+struct Request {
+    int32 state;
+    int32 slot;      // the worker slot this backend uses, -1 none
+    bool reserved;   // admitted an attempt in the current transaction: the worker must stay
+    bool abandoned;  // the backend exited while its request was in the worker's hands
+    Latch* latch;
+    Oid schema;      // the installation the request is for (schema mfa's oid)
+    // What to record.
+    char user_kind;  // 'c', 'p' or 0 (no user count)
+    bool has_user;
+    bool has_token;
+    bool has_realm;
+    bool has_credential;
+    int64 user_id;
+    int64 token_id;
+    int64 realm_id;
+    int64 credential_id;
+    int32 threshold;
+    int32 token_threshold;
+    int64 base_delay;
+    int64 max_delay;
+    TimestampTz now;
+    char event_type[kEventText];  // "" = no event
+    char event_reason[kEventText];
+    // The answer.
+    int32 failures;
+    int64 locked_until;
+    int32 token_failures;
 };
 
 struct ThrottleShared {
-    LWLock* lock;
+    LWLock* cache_lock;
+    LWLock* queue_lock;
     pg_atomic_uint32 large_hashes;  // hashes above core::kInlineArgon2Work running now, cluster-wide
+    int32 cache_used;
+    dlist_head lru;
+    int32 slot_count;
+    int32 request_count;
 };
 
-constexpr const char* kStateFile = "pg_mfa_throttle.state";
-constexpr uint32 kStateMagic = 0x4d464132;  // "MFA2": the entry layout's version
+constexpr int kWorkerIdleMillis = 2000;         // DROP DATABASE waits 5 s for other sessions to leave
+constexpr int kStartingStaleMillis = 60000;      // a worker that never reported in
+constexpr int kBatch = 64;                       // requests recorded in one transaction
+constexpr int kCompactEvery = 1000;              // journal rows written between compactions
+constexpr uint16 kLockField4 = 0x4d00;           // advisory-lock tag space of ours (SQL uses 1 and 2)
 
 int max_entries = 100000;
 int max_large_hashes = 2;
 bool counted_large_hash = false;  // this backend holds one of the large-hash slots
 ThrottleShared* shared = nullptr;
-HTAB* entries = nullptr;
+WorkerSlot* slots = nullptr;
+Request* requests = nullptr;
+HTAB* cache = nullptr;
 shmem_startup_hook_type previous_startup = nullptr;
 #if PG_VERSION_NUM >= 150000
 shmem_request_hook_type previous_request = nullptr;
 #endif
 
+int RequestCount() {
+    return MaxBackends;
+}
+
 Size SharedSize() {
-    return add_size(MAXALIGN(sizeof(ThrottleShared)), hash_estimate_size(max_entries, sizeof(ThrottleEntry)));
+    Size size = MAXALIGN(sizeof(ThrottleShared));
+    size = add_size(size, mul_size(max_worker_processes, sizeof(WorkerSlot)));
+    size = add_size(size, mul_size(RequestCount(), sizeof(Request)));
+    return add_size(size, hash_estimate_size(max_entries, sizeof(CacheEntry)));
 }
 
 void RequestShared() {
@@ -91,158 +189,7 @@ void RequestShared() {
     }
 #endif
     RequestAddinShmemSpace(SharedSize());
-    RequestNamedLWLockTranche("pg_mfa", 1);
-}
-
-// Durability. The shared table is the state; two files in the data directory make it survive restarts
-// and crashes:
-//   pg_mfa_throttle.state  a snapshot: written at startup (after the log is folded in) and at a clean
-//                          shutdown, by rename, so it is always whole;
-//   pg_mfa_throttle.log    every change since the snapshot, appended by the backend that made it: a
-//                          failure is fsynced before the attempt's answer is returned, a reset (success)
-//                          is written without fsync (losing one only means an already-forgiven count
-//                          comes back).
-// At startup (also when the postmaster re-initializes shared memory after a crash) the snapshot is loaded
-// and the log replayed over it, the last record of a subject winning.
-
-constexpr const char* kLogFile = "pg_mfa_throttle.log";
-constexpr uint32 kLogMagic = 0x4d464c33;  // "MFL3"
-
-struct LogRecord {
-    uint32 magic;
-    pg_crc32c crc;        // CRC-32C of entry: a torn or misaligned record is never taken for one
-    ThrottleEntry entry;  // failures == 0: the subject was reset
-};
-
-pg_crc32c RecordCrc(const ThrottleEntry& entry) {
-    pg_crc32c crc;
-    INIT_CRC32C(crc);
-    COMP_CRC32C(crc, &entry, sizeof entry);
-    FIN_CRC32C(crc);
-    return crc;
-}
-
-// Apply puts one snapshot or log record into the shared table.
-void Apply(const ThrottleEntry& record) {
-    if (record.failures <= 0) {
-        hash_search(entries, &record.key, HASH_REMOVE, nullptr);
-        return;
-    }
-    bool found = false;
-    auto* entry = static_cast<ThrottleEntry*>(hash_search(entries, &record.key, HASH_ENTER_NULL, &found));
-    if (entry == nullptr) {
-        ereport(LOG, (errmsg("pg_mfa: throttle table full at startup; a saved count was dropped"),
-                      errhint("Raise pg_mfa.throttle_entries. The committed counts in the tables remain.")));
-        return;
-    }
-    *entry = record;
-}
-
-// SaveSnapshot writes the non-zero entries to the snapshot file. Returns whether it is durably in place.
-bool SaveSnapshot() {
-    const char* temporary = "pg_mfa_throttle.state.tmp";
-    FILE* file = AllocateFile(temporary, PG_BINARY_W);
-    if (file == nullptr) {
-        ereport(LOG, (errcode_for_file_access(), errmsg("pg_mfa: could not write \"%s\": %m", temporary)));
-        return false;
-    }
-    bool ok = fwrite(&kStateMagic, sizeof kStateMagic, 1, file) == 1;
-    HASH_SEQ_STATUS scan;
-    hash_seq_init(&scan, entries);
-    ThrottleEntry* entry;
-    while ((entry = static_cast<ThrottleEntry*>(hash_seq_search(&scan))) != nullptr) {
-        if (ok && entry->failures > 0) {
-            ok = fwrite(entry, sizeof *entry, 1, file) == 1;
-        }
-    }
-    if (FreeFile(file) != 0) {
-        ok = false;
-    }
-    if (!ok) {
-        ereport(LOG, (errcode_for_file_access(), errmsg("pg_mfa: could not write \"%s\": %m", temporary)));
-        unlink(temporary);
-        return false;
-    }
-    return durable_rename(temporary, kStateFile, LOG) == 0;
-}
-
-// SaveState runs when the postmaster exits. After a crash (code != 0) shared memory may be damaged: the
-// snapshot and the log on disk are the state then.
-void SaveState(int code, Datum) {
-    if (code != 0 || shared == nullptr || entries == nullptr) {
-        return;
-    }
-    if (SaveSnapshot()) {
-        unlink(kLogFile);
-    }
-}
-
-// LoadState reads the snapshot and replays the log over it, then folds both into a new snapshot.
-void LoadState() {
-    FILE* file = AllocateFile(kStateFile, PG_BINARY_R);
-    if (file != nullptr) {
-        uint32 magic = 0;
-        if (fread(&magic, sizeof magic, 1, file) == 1 && magic == kStateMagic) {
-            ThrottleEntry record;
-            while (fread(&record, sizeof record, 1, file) == 1) {
-                Apply(record);
-            }
-        }
-        FreeFile(file);
-    }
-    file = AllocateFile(kLogFile, PG_BINARY_R);
-    if (file == nullptr) {
-        return;
-    }
-    // Records are read from a sliding buffer and checked by magic and CRC; after anything that is not a
-    // whole record (a short write when the disk was full, a write torn by a crash) the reader moves on
-    // byte by byte until records line up again, so one bad spot loses nothing after it.
-    char buffer[8192];
-    size_t filled = 0;
-    size_t position = 0;
-    bool more = true;
-    while (more || filled - position >= sizeof(LogRecord)) {
-        if (more && filled - position < sizeof(LogRecord)) {
-            memmove(buffer, buffer + position, filled - position);
-            filled -= position;
-            position = 0;
-            const size_t got = fread(buffer + filled, 1, sizeof buffer - filled, file);
-            filled += got;
-            more = got > 0;
-            continue;
-        }
-        LogRecord record;
-        memcpy(&record, buffer + position, sizeof record);
-        if (record.magic == kLogMagic && EQ_CRC32C(record.crc, RecordCrc(record.entry))) {
-            Apply(record.entry);
-            position += sizeof record;
-        } else {
-            position += 1;
-        }
-    }
-    FreeFile(file);
-    if (SaveSnapshot()) {
-        unlink(kLogFile);
-    }
-}
-
-// AppendLog records a change of one subject, after the shared lock is released. A failure that cannot be
-// logged is still counted in shared memory; the server log says durability was lost.
-void AppendLog(const ThrottleEntry& entry, bool sync) {
-    LogRecord record;
-    memset(&record, 0, sizeof record);
-    record.magic = kLogMagic;
-    record.entry = entry;
-    record.crc = RecordCrc(record.entry);
-    const int fd = OpenTransientFile(kLogFile, O_WRONLY | O_APPEND | O_CREAT | PG_BINARY);
-    if (fd < 0) {
-        ereport(WARNING, (errcode_for_file_access(), errmsg("pg_mfa: could not open \"%s\": %m", kLogFile)));
-        return;
-    }
-    if (write(fd, &record, sizeof record) != static_cast<ssize_t>(sizeof record) || (sync && pg_fsync(fd) != 0)) {
-        ereport(WARNING, (errcode_for_file_access(), errmsg("pg_mfa: could not write \"%s\": %m", kLogFile)));
-    }
-    CloseTransientFile(fd);
+    RequestNamedLWLockTranche("pg_mfa", 2);
 }
 
 void StartupShared() {
@@ -252,92 +199,950 @@ void StartupShared() {
     LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
     bool found = false;
     shared = static_cast<ThrottleShared*>(ShmemInitStruct("pg_mfa throttle", sizeof(ThrottleShared), &found));
+    const Size slots_size = mul_size(max_worker_processes, sizeof(WorkerSlot));
+    const Size requests_size = mul_size(RequestCount(), sizeof(Request));
+    bool slots_found = false;
+    bool requests_found = false;
+    slots = static_cast<WorkerSlot*>(ShmemInitStruct("pg_mfa workers", slots_size, &slots_found));
+    requests = static_cast<Request*>(ShmemInitStruct("pg_mfa requests", requests_size, &requests_found));
     if (!found) {
-        shared->lock = &(GetNamedLWLockTranche("pg_mfa"))->lock;
+        LWLockPadded* locks = GetNamedLWLockTranche("pg_mfa");
+        shared->cache_lock = &locks[0].lock;
+        shared->queue_lock = &locks[1].lock;
         pg_atomic_init_u32(&shared->large_hashes, 0);
+        shared->cache_used = 0;
+        dlist_init(&shared->lru);
+        shared->slot_count = max_worker_processes;
+        shared->request_count = RequestCount();
+        memset(slots, 0, slots_size);
+        memset(requests, 0, requests_size);
+        for (int i = 0; i < shared->request_count; ++i) {
+            requests[i].slot = -1;
+        }
     }
     HASHCTL info;
     memset(&info, 0, sizeof info);
     info.keysize = sizeof(ThrottleKey);
-    info.entrysize = sizeof(ThrottleEntry);
-    // Fixed size: the table never takes shared memory beyond what was reserved for it (a full table evicts).
-    entries = ShmemInitHash("pg_mfa throttle entries", max_entries, max_entries, &info,
-                            HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
+    info.entrysize = sizeof(CacheEntry);
+    // Fixed size: the cache never takes shared memory beyond what was reserved for it (a full cache evicts).
+    cache = ShmemInitHash("pg_mfa throttle cache", max_entries, max_entries, &info,
+                          HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
     LWLockRelease(AddinShmemInitLock);
     if (!IsUnderPostmaster) {
-        LoadState();
-        on_shmem_exit(SaveState, (Datum) 0);
+        // 0.1.0 kept its counts in two files of its own in the data directory; the journal replaced them
+        // (the upgrade script carries the counts committed to the tables over).
+        for (const char* old_file : {"pg_mfa_throttle.state", "pg_mfa_throttle.log"}) {
+            if (unlink(old_file) == 0) {
+                ereport(LOG, (errmsg("pg_mfa: removed \"%s\", a file of pg_mfa 0.1.0 that is no longer used", old_file)));
+            }
+        }
     }
 }
 
-// Evict makes room in a full table, with the lock held exclusively, in one pass over it: every entry
-// not locked now and untouched for a day goes (its committed count stays in the tables); if there is
-// none, the least recently updated unlocked entry, else the least recently updated one. Removed keys are
-// returned (at most `capacity`) so the caller can log them once the lock is released; the log must not
-// bring them back at a restart. Returns how many were removed.
-int Evict(TimestampTz now, ThrottleKey* removed, int capacity) {
-    HASH_SEQ_STATUS scan;
-    hash_seq_init(&scan, entries);
-    ThrottleEntry* entry;
-    ThrottleEntry* oldest_unlocked = nullptr;
-    ThrottleEntry* oldest = nullptr;
-    int count = 0;
-    while ((entry = static_cast<ThrottleEntry*>(hash_seq_search(&scan))) != nullptr) {
-        const bool unlocked = entry->locked_until <= now;
-        if (unlocked && entry->last_update < now - USECS_PER_DAY && count < capacity) {
-            removed[count++] = entry->key;
-            hash_search(entries, &entry->key, HASH_REMOVE, nullptr);  // allowed during a seq scan
-            continue;
-        }
-        if (oldest == nullptr || entry->last_update < oldest->last_update) {
-            oldest = entry;
-        }
-        if (unlocked && (oldest_unlocked == nullptr || entry->last_update < oldest_unlocked->last_update)) {
-            oldest_unlocked = entry;
-        }
-    }
-    if (count == 0) {
-        ThrottleEntry* victim = oldest_unlocked != nullptr ? oldest_unlocked : oldest;
-        if (victim != nullptr) {
-            removed[count++] = victim->key;
-            const ThrottleKey key = victim->key;
-            hash_search(entries, &key, HASH_REMOVE, nullptr);
-        }
-    }
-    return count;
+bool Preloaded() {
+    return shared != nullptr && cache != nullptr;
 }
 
-// IntervalMicros converts a delay to microseconds (a month as 30 days), saturating instead of overflowing.
-int64 IntervalMicros(const Interval* interval) {
-    int64 days = 0;
-    int64 result = 0;
-    if (pg_mul_s64_overflow(static_cast<int64>(interval->month), DAYS_PER_MONTH, &days) ||
-        pg_add_s64_overflow(days, interval->day, &days) || pg_mul_s64_overflow(days, USECS_PER_DAY, &result) ||
-        pg_add_s64_overflow(result, interval->time, &result)) {
-        return (interval->month < 0 || interval->day < 0) ? PG_INT64_MIN : PG_INT64_MAX;
+void RequirePreloaded() {
+    if (!Preloaded()) {
+        error_context_stack = nullptr;
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("pg_mfa's login functions need pg_mfa in shared_preload_libraries"),
+                        errdetail("The brute-force throttle records failed attempts through a background worker "
+                                  "and caches them in shared memory, which only preloading provides."),
+                        errhint("Add pg_mfa to shared_preload_libraries in postgresql.conf and restart the server.")));
     }
-    return result;
 }
 
-TimestampTz FiniteNow(FunctionCallInfo fcinfo, int argument) {
-    const TimestampTz now = PG_GETARG_TIMESTAMPTZ(argument);
-    if (TIMESTAMP_NOT_FINITE(now)) {
-        ereport(ERROR, (errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE), errmsg("pg_mfa: the time of an attempt must be finite")));
+Request* MyRequest() {
+#if PG_VERSION_NUM >= 170000
+    const int index = MyProcNumber;
+#else
+    const int index = MyBackendId - 1;
+#endif
+    if (index < 0 || index >= shared->request_count) {
+        elog(ERROR, "pg_mfa: backend %d has no throttle request slot", index);
     }
-    return now;
+    return &requests[index];
 }
 
-ThrottleKey MakeKey(char kind, int64 subject) {
+ThrottleKey MakeKey(char kind, int64 subject, Oid schema) {
     ThrottleKey key;
     memset(&key, 0, sizeof key);
     key.database = MyDatabaseId;
-    key.schema = get_namespace_oid("mfa", false);
+    key.schema = schema;
     key.kind = kind;
     key.subject = subject;
     return key;
 }
 
+Oid MfaSchema() {
+    return get_namespace_oid("mfa", false);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The cache. Every operation holds cache_lock for a constant amount of work.
+
+bool CacheFind(const ThrottleKey& key, pg_mfa::core::LockoutState* state, int64* journal_id) {
+    LWLockAcquire(shared->cache_lock, LW_EXCLUSIVE);  // exclusive: a hit moves the entry to the front
+    auto* entry = static_cast<CacheEntry*>(hash_search(cache, &key, HASH_FIND, nullptr));
+    if (entry != nullptr) {
+        state->failures = entry->failures;
+        state->locked_until = entry->locked_until;
+        *journal_id = entry->journal_id;
+        dlist_move_head(&shared->lru, &entry->lru);
+    }
+    LWLockRelease(shared->cache_lock);
+    return entry != nullptr;
+}
+
+// CacheStore puts a subject's state in, evicting the least recently used entry when the cache is full.
+// Never raises: it runs after commits too.
+void CacheStore(const ThrottleKey& key, const pg_mfa::core::LockoutState& state, int64 journal_id) {
+    LWLockAcquire(shared->cache_lock, LW_EXCLUSIVE);
+    bool found = false;
+    auto* entry = static_cast<CacheEntry*>(hash_search(cache, &key, HASH_FIND, nullptr));
+    if (entry == nullptr) {
+        if (shared->cache_used >= max_entries && !dlist_is_empty(&shared->lru)) {
+            // dlist_container's type check is C only: the same arithmetic by hand.
+            auto* oldest = reinterpret_cast<CacheEntry*>(reinterpret_cast<char*>(dlist_tail_node(&shared->lru)) -
+                                                         offsetof(CacheEntry, lru));
+            dlist_delete(&oldest->lru);
+            const ThrottleKey oldest_key = oldest->key;
+            hash_search(cache, &oldest_key, HASH_REMOVE, nullptr);
+            shared->cache_used -= 1;
+        }
+        entry = static_cast<CacheEntry*>(hash_search(cache, &key, HASH_ENTER_NULL, &found));
+        if (entry == nullptr) {  // cannot happen with the count above; the journal still has the state
+            LWLockRelease(shared->cache_lock);
+            return;
+        }
+        shared->cache_used += 1;
+        dlist_push_head(&shared->lru, &entry->lru);
+    } else {
+        dlist_move_head(&shared->lru, &entry->lru);
+    }
+    entry->failures = state.failures;
+    entry->locked_until = state.locked_until;
+    entry->journal_id = journal_id;
+    LWLockRelease(shared->cache_lock);
+}
+
+// CacheForgive applies a committed forgiving row: unless a later row is cached (a failure recorded after
+// the forgiving row was written), the subject has no failures from it on.
+void CacheForgive(const ThrottleKey& key, int64 journal_id) {
+    LWLockAcquire(shared->cache_lock, LW_EXCLUSIVE);
+    auto* entry = static_cast<CacheEntry*>(hash_search(cache, &key, HASH_FIND, nullptr));
+    if (entry != nullptr && entry->journal_id < journal_id) {
+        entry->failures = 0;
+        entry->locked_until = 0;
+        entry->journal_id = journal_id;
+    }
+    LWLockRelease(shared->cache_lock);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The journal
+
+SPIPlanPtr read_plan = nullptr;
+
+// ReadJournal returns a subject's latest journal row as seen by a fresh snapshot (all that committed,
+// whatever the calling transaction's isolation level). A subject without rows has no failures.
+void ReadJournal(char kind, int64 subject, pg_mfa::core::LockoutState* state, int64* journal_id) {
+    state->failures = 0;
+    state->locked_until = 0;
+    *journal_id = 0;
+    if (SPI_connect() != SPI_OK_CONNECT) {
+        elog(ERROR, "pg_mfa: SPI_connect failed");
+    }
+    if (read_plan == nullptr) {
+        Oid types[2] = {CHAROID, INT8OID};
+        SPIPlanPtr plan = SPI_prepare(
+            "SELECT j.failures, j.locked_until, j.entry_id FROM mfa.throttle_journal AS j "
+            "WHERE j.kind OPERATOR(pg_catalog.=) $1 AND j.subject OPERATOR(pg_catalog.=) $2 "
+            "ORDER BY j.entry_id DESC LIMIT 1",
+            2, types);
+        if (plan == nullptr || SPI_keepplan(plan) != 0) {
+            elog(ERROR, "pg_mfa: could not prepare the journal lookup: %s", SPI_result_code_string(SPI_result));
+        }
+        read_plan = plan;
+    }
+    Datum values[2] = {CharGetDatum(kind), Int64GetDatum(subject)};
+    const int rc = SPI_execute_snapshot(read_plan, values, nullptr, GetLatestSnapshot(), InvalidSnapshot, true, false, 1);
+    if (rc != SPI_OK_SELECT) {
+        elog(ERROR, "pg_mfa: journal lookup failed: %s", SPI_result_code_string(rc));
+    }
+    if (SPI_processed == 1) {
+        bool null = false;
+        HeapTuple row = SPI_tuptable->vals[0];
+        TupleDesc descriptor = SPI_tuptable->tupdesc;
+        state->failures = DatumGetInt32(SPI_getbinval(row, descriptor, 1, &null));
+        const Datum locked = SPI_getbinval(row, descriptor, 2, &null);
+        state->locked_until = null ? 0 : DatumGetTimestampTz(locked);
+        *journal_id = DatumGetInt64(SPI_getbinval(row, descriptor, 3, &null));
+    }
+    SPI_finish();
+}
+
+// SubjectState: the cache's state of a subject, else the journal's (then cached).
+pg_mfa::core::LockoutState SubjectState(char kind, int64 subject, Oid schema) {
+    pg_mfa::core::LockoutState state;
+    int64 journal_id = 0;
+    if (Preloaded()) {
+        const ThrottleKey key = MakeKey(kind, subject, schema);
+        if (CacheFind(key, &state, &journal_id)) {
+            return state;
+        }
+        ReadJournal(kind, subject, &state, &journal_id);
+        CacheStore(key, state, journal_id);
+        return state;
+    }
+    ReadJournal(kind, subject, &state, &journal_id);
+    return state;
+}
+
+// RequireCommittedJournal raises 55000 when this transaction created (or changed) mfa.throttle_journal, as
+// CREATE EXTENSION or ALTER EXTENSION UPDATE do: the worker, in its own transactions, cannot see it before
+// this one commits, so a failure could not be recorded. Raised at admission, before anything is evaluated.
+void RequireCommittedJournal(Oid schema) {
+    const Oid journal = get_relname_relid("throttle_journal", schema);
+    bool uncommitted = !OidIsValid(journal);
+    if (!uncommitted) {
+        HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(journal));
+        if (HeapTupleIsValid(tuple)) {
+            uncommitted = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data));
+            ReleaseSysCache(tuple);
+        }
+    }
+    if (uncommitted) {
+        error_context_stack = nullptr;
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("pg_mfa's login functions cannot run in the transaction that installed or updated pg_mfa"),
+                        errdetail("Failed attempts are recorded by a background worker, which sees the extension's "
+                                  "tables only once that transaction has committed."),
+                        errhint("Commit CREATE EXTENSION or ALTER EXTENSION pg_mfa UPDATE first.")));
+    }
+}
+
+// LockSubject takes the subject's lock until the transaction ends: attempts on one subject are decided
+// one after the other. A user's codes and passwords have separate locks, so a flood of passwords does not
+// hold up the second step.
+void LockSubject(char kind, int64 subject) {
+    LOCKTAG tag;
+    SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, static_cast<uint32>(static_cast<uint64>(subject) >> 32),
+                         static_cast<uint32>(subject), kLockField4 | static_cast<uint8>(kind));
+    (void) LockAcquire(&tag, ExclusiveLock, false, false);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Transaction ends: forgiving rows apply at commit, the reservation of the worker ends, and the commit waits
+// for the synchronous standbys where pg_mfa consumed or revoked something.
+
+struct PendingForgive {
+    ThrottleKey key;
+    int64 journal_id;
+    int nest_level;
+};
+
+List* pending_forgives = NIL;
+int wanted_commit_level = -1;  // a synchronous_commit level the commit must reach, -1 none
+bool callbacks_registered = false;
+
+void EndReservation() {
+    if (!Preloaded()) {
+        return;
+    }
+#if PG_VERSION_NUM >= 170000
+    const int index = MyProcNumber;
+#else
+    const int index = MyBackendId - 1;
+#endif
+    if (index < 0 || index >= shared->request_count) {
+        return;
+    }
+    Request* mine = &requests[index];
+    if (mine->reserved) {
+        LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
+        mine->reserved = false;
+        LWLockRelease(shared->queue_lock);
+    }
+}
+
+void AtTransactionEnd(XactEvent event, void*) {
+    switch (event) {
+        case XACT_EVENT_PRE_COMMIT:
+            if (wanted_commit_level > synchronous_commit) {
+                // SET LOCAL at the last moment: whatever the caller set (a setting changed inside a function
+                // is undone before COMMIT), this commit waits for the synchronous standbys.
+                (void) set_config_option("synchronous_commit",
+                                         wanted_commit_level >= SYNCHRONOUS_COMMIT_REMOTE_APPLY ? "remote_apply" : "on",
+                                         PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+            }
+            break;
+        case XACT_EVENT_PRE_PREPARE:
+            if (wanted_commit_level >= 0) {
+                ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                                errmsg("pg_mfa: cannot prepare a transaction that consumed or revoked a token"),
+                                errdetail("Its commit would not be made to wait for the synchronous standbys.")));
+            }
+            break;
+        case XACT_EVENT_COMMIT:
+        case XACT_EVENT_PARALLEL_COMMIT: {
+            ListCell* cell;
+            foreach (cell, pending_forgives) {
+                const auto* pending = static_cast<const PendingForgive*>(lfirst(cell));
+                CacheForgive(pending->key, pending->journal_id);
+            }
+            pending_forgives = NIL;  // the memory goes with TopTransactionContext
+            wanted_commit_level = -1;
+            EndReservation();
+            break;
+        }
+        case XACT_EVENT_ABORT:
+        case XACT_EVENT_PARALLEL_ABORT:
+        case XACT_EVENT_PREPARE:
+            pending_forgives = NIL;
+            wanted_commit_level = -1;
+            EndReservation();
+            break;
+        default:
+            break;
+    }
+}
+
+void AtSubtransactionEnd(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
+    if (pending_forgives == NIL) {
+        return;
+    }
+    const int level = GetCurrentTransactionNestLevel();  // the subtransaction that ends
+    if (event == SUBXACT_EVENT_ABORT_SUB) {
+        // Rolled back with the savepoint: its forgiving rows are gone, and so are their effects.
+        List* kept = NIL;
+        ListCell* cell;
+        foreach (cell, pending_forgives) {
+            auto* pending = static_cast<PendingForgive*>(lfirst(cell));
+            if (pending->nest_level < level) {
+                kept = lappend(kept, pending);  // TopTransactionContext: see Forgive
+            }
+        }
+        pending_forgives = kept;
+    } else if (event == SUBXACT_EVENT_COMMIT_SUB) {
+        ListCell* cell;
+        foreach (cell, pending_forgives) {
+            auto* pending = static_cast<PendingForgive*>(lfirst(cell));
+            if (pending->nest_level >= level) {
+                pending->nest_level = level - 1;
+            }
+        }
+    }
+}
+
+void AtBackendExit(int, Datum) {
+    pg_mfa::pg::ReleaseLargeHash();
+    if (!Preloaded()) {
+        return;
+    }
+#if PG_VERSION_NUM >= 170000
+    const int index = MyProcNumber;
+#else
+    const int index = MyBackendId - 1;
+#endif
+    if (index < 0 || index >= shared->request_count) {
+        return;
+    }
+    Request* mine = &requests[index];
+    LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
+    mine->reserved = false;
+    if (mine->state == kRequestPending || mine->state == kRequestTaken) {
+        mine->abandoned = true;  // the worker frees it when done
+    } else {
+        mine->state = kRequestFree;
+    }
+    LWLockRelease(shared->queue_lock);
+}
+
+void RegisterCallbacks() {
+    if (!callbacks_registered) {
+        RegisterXactCallback(AtTransactionEnd, nullptr);
+        RegisterSubXactCallback(AtSubtransactionEnd, nullptr);
+        before_shmem_exit(AtBackendExit, (Datum) 0);
+        callbacks_registered = true;
+    }
+}
+
+void WantCommitLevel(int level) {
+    RegisterCallbacks();
+    ForceSyncCommit();  // the local flush, also with synchronous_commit = off
+    if (level > wanted_commit_level) {
+        wanted_commit_level = level;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The worker, seen from a backend
+
+bool StartWorker(int index) {
+    BackgroundWorker worker;
+    memset(&worker, 0, sizeof worker);
+    worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+    worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+    worker.bgw_restart_time = BGW_NEVER_RESTART;
+    snprintf(worker.bgw_library_name, BGW_MAXLEN, "pg_mfa");
+    snprintf(worker.bgw_function_name, BGW_MAXLEN, "pg_mfa_throttle_worker");
+    snprintf(worker.bgw_name, BGW_MAXLEN, "pg_mfa throttle worker for database %u", MyDatabaseId);
+    snprintf(worker.bgw_type, BGW_MAXLEN, "pg_mfa throttle");
+    worker.bgw_main_arg = Int32GetDatum(index);
+    memcpy(worker.bgw_extra, &MyDatabaseId, sizeof(Oid));
+    worker.bgw_notify_pid = 0;
+    BackgroundWorkerHandle* handle = nullptr;
+    return RegisterDynamicBackgroundWorker(&worker, &handle);
+}
+
+// ReserveWorker makes sure this installation has a worker (starting one if needed) and marks this backend
+// as one that may hand it a failure before the transaction ends, so it does not leave meanwhile. With
+// `wait`, returns only once the worker is running. Raises 53000 when no worker can be started: at
+// admission, before any guess is evaluated.
+int ReserveWorker(bool wait) {
+    RegisterCallbacks();
+    Request* mine = MyRequest();
+    int attempts = 0;
+    for (;;) {
+        const TimestampTz now = GetCurrentTimestamp();
+        int index = -1;
+        bool start = false;
+        bool running = false;
+        LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
+        for (int i = 0; i < shared->slot_count; ++i) {
+            WorkerSlot* slot = &slots[i];
+            if (slot->state == kSlotStarting &&
+                TimestampDifferenceExceeds(slot->changed_at, now, kStartingStaleMillis)) {
+                slot->state = kSlotFree;  // a worker that never came: reuse the slot
+            }
+            if (slot->state != kSlotFree && slot->database == MyDatabaseId) {
+                index = i;
+            }
+        }
+        if (index < 0) {
+            for (int i = 0; i < shared->slot_count && index < 0; ++i) {
+                if (slots[i].state == kSlotFree) {
+                    index = i;
+                    slots[i].database = MyDatabaseId;
+                    slots[i].state = kSlotStarting;
+                    slots[i].pid = 0;
+                    slots[i].latch = nullptr;
+                    slots[i].changed_at = now;
+                    start = true;
+                }
+            }
+        }
+        if (index >= 0) {
+            mine->slot = index;
+            mine->reserved = true;
+            mine->latch = MyLatch;
+            slots[index].last_used = now;
+            running = slots[index].state == kSlotRunning;
+        }
+        LWLockRelease(shared->queue_lock);
+        if (index < 0) {
+            ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+                            errmsg("pg_mfa: too many databases use pg_mfa at once"),
+                            errdetail("Each database that uses pg_mfa needs one of max_worker_processes (%d) for "
+                                      "its throttle worker.",
+                                      max_worker_processes),
+                            errhint("Raise max_worker_processes.")));
+        }
+        if (start && !StartWorker(index)) {
+            LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
+            slots[index].state = kSlotFree;
+            LWLockRelease(shared->queue_lock);
+            ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+                            errmsg("pg_mfa: could not start the throttle's background worker"),
+                            errdetail("All background worker slots (max_worker_processes = %d) are in use.",
+                                      max_worker_processes),
+                            errhint("Raise max_worker_processes.")));
+        }
+        if (!wait || running) {
+            return index;
+        }
+        if (start && ++attempts > 3) {
+            ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+                            errmsg("pg_mfa: the throttle's background worker does not start"),
+                            errhint("The server log says why.")));
+        }
+        (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 10, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+        CHECK_FOR_INTERRUPTS();
+    }
+}
+
+struct Outcome {
+    int32 failures;
+    int64 locked_until;
+    int32 token_failures;
+};
+
+// SubmitFailure hands a failure (and its audit row) to the worker and waits until the worker has
+// committed it. Query cancels wait meanwhile: the failure is recorded before any answer.
+Outcome SubmitFailure(const Request& what, Oid schema) {
+    Request* mine = MyRequest();
+    // A request an earlier backend with this slot left behind is finished first.
+    for (;;) {
+        LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
+        const bool busy = mine->state == kRequestPending || mine->state == kRequestTaken;
+        if (!busy) {
+            mine->state = kRequestFree;
+            mine->abandoned = false;
+        }
+        LWLockRelease(shared->queue_lock);
+        if (!busy) {
+            break;
+        }
+        (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 10, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+        CHECK_FOR_INTERRUPTS();
+    }
+
+    int index = ReserveWorker(true);
+    Latch* worker_latch = nullptr;
+    LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
+    const int32 slot = mine->slot;
+    const bool reserved = mine->reserved;
+    memcpy(mine, &what, sizeof *mine);
+    mine->slot = slot;
+    mine->reserved = reserved;
+    mine->abandoned = false;
+    mine->latch = MyLatch;
+    mine->schema = schema;
+    mine->state = kRequestPending;
+    worker_latch = slots[index].latch;
+    LWLockRelease(shared->queue_lock);
+    if (worker_latch != nullptr) {
+        SetLatch(worker_latch);
+    }
+
+    Outcome outcome = {0, 0, 0};
+    bool failed = false;
+    HOLD_CANCEL_INTERRUPTS();
+    for (;;) {
+        bool done = false;
+        bool orphaned = false;
+        LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
+        if (mine->state == kRequestDone || mine->state == kRequestFailed) {
+            failed = mine->state == kRequestFailed;
+            outcome.failures = mine->failures;
+            outcome.locked_until = mine->locked_until;
+            outcome.token_failures = mine->token_failures;
+            mine->state = kRequestFree;
+            done = true;
+        } else if (mine->state == kRequestPending && slots[mine->slot].state == kSlotFree) {
+            orphaned = true;  // the worker left before taking it: start another
+        }
+        LWLockRelease(shared->queue_lock);
+        if (done) {
+            break;
+        }
+        if (orphaned) {
+            const int moved = ReserveWorker(true);
+            LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
+            mine->slot = moved;
+            worker_latch = slots[moved].latch;
+            LWLockRelease(shared->queue_lock);
+            if (worker_latch != nullptr) {
+                SetLatch(worker_latch);
+            }
+            continue;
+        }
+        (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 100, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+        CHECK_FOR_INTERRUPTS();  // a termination still ends the backend; the worker finishes the request
+    }
+    RESUME_CANCEL_INTERRUPTS();
+    if (failed) {
+        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                        errmsg("pg_mfa: the throttle's background worker could not record a failed attempt"),
+                        errhint("The server log says why.")));
+    }
+    return outcome;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The worker
+
+volatile int worker_slot = -1;
+
+void WorkerExit(int, Datum) {
+    const int index = worker_slot;
+    if (index < 0 || shared == nullptr) {
+        return;
+    }
+    LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
+    if (slots[index].pid == MyProcPid || slots[index].state == kSlotStarting) {
+        slots[index].state = kSlotFree;
+        slots[index].pid = 0;
+        slots[index].latch = nullptr;
+        slots[index].changed_at = GetCurrentTimestamp();
+    }
+    for (int i = 0; i < shared->request_count; ++i) {
+        Request* request = &requests[i];
+        if (request->slot != index) {
+            continue;
+        }
+        if (request->state == kRequestTaken) {
+            request->state = request->abandoned ? kRequestFree : kRequestFailed;
+        }
+        if (request->latch != nullptr) {
+            SetLatch(request->latch);  // waiters look again: failed, or pending for a new worker
+        }
+    }
+    LWLockRelease(shared->queue_lock);
+}
+
+struct Recorded {
+    ThrottleKey key;
+    pg_mfa::core::LockoutState state;
+    int64 journal_id;
+};
+
+SPIPlanPtr insert_plan = nullptr;
+SPIPlanPtr event_plan = nullptr;
+
+SPIPlanPtr KeepPlan(const char* query, int count, Oid* types) {
+    SPIPlanPtr plan = SPI_prepare(query, count, types);
+    if (plan == nullptr || SPI_keepplan(plan) != 0) {
+        elog(ERROR, "pg_mfa: could not prepare \"%s\": %s", query, SPI_result_code_string(SPI_result));
+    }
+    return plan;
+}
+
+int64 InsertJournal(char kind, int64 subject, const pg_mfa::core::LockoutState& state, TimestampTz now) {
+    if (insert_plan == nullptr) {
+        Oid types[5] = {CHAROID, INT8OID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+        insert_plan = KeepPlan(
+            "INSERT INTO mfa.throttle_journal (kind, subject, failures, locked_until, recorded_at) "
+            "VALUES ($1, $2, $3, $4, $5) RETURNING entry_id",
+            5, types);
+    }
+    Datum values[5] = {CharGetDatum(kind), Int64GetDatum(subject), Int32GetDatum(state.failures),
+                       TimestampTzGetDatum(state.locked_until), TimestampTzGetDatum(now)};
+    char nulls[5] = {' ', ' ', ' ', state.locked_until == 0 ? 'n' : ' ', ' '};
+    const int rc = SPI_execute_plan(insert_plan, values, nulls, false, 1);
+    if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1) {
+        elog(ERROR, "pg_mfa: journal insert failed: %s", SPI_result_code_string(rc));
+    }
+    bool null = false;
+    return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &null));
+}
+
+// InsertEvent writes the failure's audit row. The realm and user are named only if their rows can be
+// key-share locked at once: the worker never waits for a lock a backend holds (the backend waits for the
+// worker), and an event of a user being deleted keeps no reference to it.
+void InsertEvent(const Request& request) {
+    if (event_plan == nullptr) {
+        Oid types[5] = {TEXTOID, TEXTOID, INT8OID, INT8OID, INT8OID};
+        event_plan = KeepPlan(
+            "INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id) "
+            "SELECT $1, 'failure', $2, "
+            "(SELECT r.realm_id FROM mfa.realms AS r WHERE r.realm_id OPERATOR(pg_catalog.=) $3 "
+            " FOR KEY SHARE SKIP LOCKED), "
+            "(SELECT u.user_id FROM mfa.users AS u WHERE u.user_id OPERATOR(pg_catalog.=) $4 "
+            " FOR KEY SHARE SKIP LOCKED), "
+            "$5",
+            5, types);
+    }
+    Datum values[5] = {CStringGetTextDatum(request.event_type), CStringGetTextDatum(request.event_reason),
+                       Int64GetDatum(request.realm_id), Int64GetDatum(request.user_id),
+                       Int64GetDatum(request.credential_id)};
+    char nulls[5] = {' ', request.event_reason[0] == '\0' ? 'n' : ' ', request.has_realm ? ' ' : 'n',
+                     request.has_user ? ' ' : 'n', request.has_credential ? ' ' : 'n'};
+    const int rc = SPI_execute_plan(event_plan, values, nulls, false, 0);
+    if (rc != SPI_OK_INSERT) {
+        elog(ERROR, "pg_mfa: event insert failed: %s", SPI_result_code_string(rc));
+    }
+}
+
+// CountFailure records one more failure of a subject in this batch's transaction. The state before it is
+// an earlier record of this batch, else the cache, else the journal.
+void CountFailure(char kind, int64 subject, Oid schema, const pg_mfa::core::LockoutPolicy& policy, TimestampTz now,
+                  Recorded* batch, int* recorded, pg_mfa::core::LockoutState* result) {
+    const ThrottleKey key = MakeKey(kind, subject, schema);
+    pg_mfa::core::LockoutState state;
+    int64 journal_id = 0;
+    int found = -1;
+    for (int i = 0; i < *recorded; ++i) {
+        if (memcmp(&batch[i].key, &key, sizeof key) == 0) {
+            found = i;
+        }
+    }
+    if (found >= 0) {
+        state = batch[found].state;
+    } else if (!CacheFind(key, &state, &journal_id)) {
+        ReadJournal(kind, subject, &state, &journal_id);
+    }
+    pg_mfa::core::RecordFailure(policy, now, &state);
+    const int64 id = InsertJournal(kind, subject, state, now);
+    if (found < 0) {
+        found = (*recorded)++;
+        batch[found].key = key;
+    }
+    batch[found].state = state;
+    batch[found].journal_id = id;
+    *result = state;
+}
+
+// RecordRequest writes one request's counts and audit row, and puts its answer into it.
+void RecordRequest(Request* request, Oid schema, Recorded* recorded, int* recorded_count) {
+    if (request->schema != schema) {  // dropped meanwhile, or not yet committed (admission refuses that)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("pg_mfa: the installation the failed attempt is for is not this database's")));
+    }
+    pg_mfa::core::LockoutState state;
+    if (request->user_kind != 0 && request->has_user) {
+        pg_mfa::core::LockoutPolicy policy;
+        policy.threshold = request->threshold;
+        policy.base_delay = request->base_delay;
+        policy.max_delay = request->max_delay;
+        CountFailure(request->user_kind, request->user_id, schema, policy, request->now, recorded, recorded_count,
+                     &state);
+        request->failures = state.failures;
+        request->locked_until = state.locked_until;
+    }
+    if (request->has_token) {
+        pg_mfa::core::LockoutPolicy policy;
+        policy.threshold = request->token_threshold;
+        policy.base_delay = 0;
+        policy.max_delay = 0;
+        CountFailure('t', request->token_id, schema, policy, request->now, recorded, recorded_count, &state);
+        request->token_failures = state.failures;
+    }
+    if (request->event_type[0] != '\0') {
+        InsertEvent(*request);
+    }
+}
+
+// RecordBatch writes the taken requests in one transaction and answers them after it committed.
+void RecordBatch(int index, Request* taken, int* owners, int count) {
+    Recorded recorded[2 * kBatch];
+    int recorded_count = 0;
+    SetCurrentStatementStartTimestamp();
+    StartTransactionCommand();
+    if (SPI_connect() != SPI_OK_CONNECT) {
+        elog(ERROR, "pg_mfa: SPI_connect failed");
+    }
+    PushActiveSnapshot(GetTransactionSnapshot());
+    pgstat_report_activity(STATE_RUNNING, "pg_mfa: recording failed attempts");
+    const Oid schema = get_namespace_oid("mfa", true);  // the installation this transaction sees
+    bool failed[kBatch] = {};
+    for (int i = 0; i < count; ++i) {
+        // Each request in a subtransaction of its own: one that cannot be recorded (it names a kind of event
+        // the table refuses, say) fails alone, and the others of the batch are still recorded.
+        const int recorded_before = recorded_count;
+        Recorded saved[2 * kBatch];  // an earlier record this request updates is put back if it fails
+        memcpy(saved, recorded, sizeof(Recorded) * recorded_count);
+        MemoryContext context = CurrentMemoryContext;
+        ResourceOwner owner = CurrentResourceOwner;
+        BeginInternalSubTransaction(nullptr);
+        PG_TRY();
+        {
+            RecordRequest(&taken[i], schema, recorded, &recorded_count);
+            ReleaseCurrentSubTransaction();
+        }
+        PG_CATCH();
+        {
+            MemoryContextSwitchTo(context);
+            ErrorData* error = CopyErrorData();
+            FlushErrorState();
+            RollbackAndReleaseCurrentSubTransaction();
+            ereport(LOG, (errcode(error->sqlerrcode),
+                          errmsg("pg_mfa: could not record a failed attempt: %s", error->message)));
+            FreeErrorData(error);
+            recorded_count = recorded_before;
+            memcpy(recorded, saved, sizeof(Recorded) * recorded_count);
+            failed[i] = true;
+        }
+        PG_END_TRY();
+        MemoryContextSwitchTo(context);
+        CurrentResourceOwner = owner;
+    }
+    PopActiveSnapshot();
+    SPI_finish();
+    CommitTransactionCommand();
+    pgstat_report_activity(STATE_IDLE, nullptr);
+    for (int i = 0; i < recorded_count; ++i) {
+        CacheStore(recorded[i].key, recorded[i].state, recorded[i].journal_id);
+    }
+    LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
+    for (int i = 0; i < count; ++i) {
+        Request* request = &requests[owners[i]];
+        if (request->state != kRequestTaken) {
+            continue;
+        }
+        if (request->abandoned) {
+            request->state = kRequestFree;
+            request->abandoned = false;
+            continue;
+        }
+        request->failures = taken[i].failures;
+        request->locked_until = taken[i].locked_until;
+        request->token_failures = taken[i].token_failures;
+        request->state = failed[i] ? kRequestFailed : kRequestDone;
+        if (request->latch != nullptr) {
+            SetLatch(request->latch);
+        }
+    }
+    slots[index].last_used = GetCurrentTimestamp();
+    LWLockRelease(shared->queue_lock);
+}
+
+// Compact deletes journal rows that no longer decide anything: rows with a later row of the same
+// subject, then forgiving rows left alone, then the rows of users and tokens deleted a day ago or more.
+void Compact() {
+    SetCurrentStatementStartTimestamp();
+    StartTransactionCommand();
+    if (SPI_connect() != SPI_OK_CONNECT) {
+        elog(ERROR, "pg_mfa: SPI_connect failed");
+    }
+    PushActiveSnapshot(GetTransactionSnapshot());
+    pgstat_report_activity(STATE_RUNNING, "pg_mfa: compacting the throttle journal");
+    const Oid schema = get_namespace_oid("mfa", true);
+    int statements_count = 3;
+    if (!OidIsValid(schema) || !OidIsValid(get_relname_relid("throttle_journal", schema))) {
+        statements_count = 0;  // pg_mfa was dropped meanwhile: nothing to compact
+    }
+    const char* statements[] = {
+        "DELETE FROM mfa.throttle_journal AS j WHERE EXISTS (SELECT FROM mfa.throttle_journal AS k "
+        "WHERE k.kind OPERATOR(pg_catalog.=) j.kind AND k.subject OPERATOR(pg_catalog.=) j.subject "
+        "AND k.entry_id OPERATOR(pg_catalog.>) j.entry_id)",
+        "DELETE FROM mfa.throttle_journal AS j WHERE j.failures OPERATOR(pg_catalog.=) 0 "
+        "AND NOT EXISTS (SELECT FROM mfa.throttle_journal AS k WHERE k.kind OPERATOR(pg_catalog.=) j.kind "
+        "AND k.subject OPERATOR(pg_catalog.=) j.subject AND k.entry_id OPERATOR(pg_catalog.<) j.entry_id)",
+        "DELETE FROM mfa.throttle_journal AS j "
+        "WHERE j.recorded_at OPERATOR(pg_catalog.<) pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) "
+        "'1 day'::pg_catalog.interval AND CASE WHEN j.kind OPERATOR(pg_catalog.=) 't' "
+        "THEN NOT EXISTS (SELECT FROM mfa.mfa_tokens AS t WHERE t.mfa_token_id OPERATOR(pg_catalog.=) j.subject) "
+        "ELSE NOT EXISTS (SELECT FROM mfa.users AS u WHERE u.user_id OPERATOR(pg_catalog.=) j.subject) END",
+    };
+    for (int i = 0; i < statements_count; ++i) {
+        const int rc = SPI_execute(statements[i], false, 0);
+        if (rc != SPI_OK_DELETE) {
+            elog(ERROR, "pg_mfa: journal compaction failed: %s", SPI_result_code_string(rc));
+        }
+    }
+    PopActiveSnapshot();
+    SPI_finish();
+    CommitTransactionCommand();
+    pgstat_report_activity(STATE_IDLE, nullptr);
+}
+
+// RaiseWorkerCommitLevel: the worker's commits wait for synchronous standbys (a failure acknowledged is
+// on them), unless the server asks for even more.
+void RaiseWorkerCommitLevel() {
+    if (synchronous_commit < SYNCHRONOUS_COMMIT_REMOTE_FLUSH) {
+        SetConfigOption("synchronous_commit", "on", PGC_SUSET, PGC_S_OVERRIDE);
+    }
+}
+
 }  // namespace
+
+extern "C" void pg_mfa_throttle_worker(Datum argument) {
+    const int index = DatumGetInt32(argument);
+    Oid database = InvalidOid;
+    memcpy(&database, MyBgworkerEntry->bgw_extra, sizeof(Oid));
+    if (shared == nullptr || index < 0 || index >= shared->slot_count) {
+        proc_exit(1);
+    }
+    worker_slot = index;
+    before_shmem_exit(WorkerExit, (Datum) 0);
+    pqsignal(SIGTERM, die);
+    pqsignal(SIGHUP, SignalHandlerForConfigReload);
+    BackgroundWorkerUnblockSignals();
+    BackgroundWorkerInitializeConnectionByOid(database, InvalidOid, 0);
+    RaiseWorkerCommitLevel();
+
+    LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
+    slots[index].state = kSlotRunning;
+    slots[index].pid = MyProcPid;
+    slots[index].latch = MyLatch;
+    slots[index].changed_at = GetCurrentTimestamp();
+    slots[index].last_used = slots[index].changed_at;
+    for (int i = 0; i < shared->request_count; ++i) {
+        if (requests[i].slot == index && requests[i].latch != nullptr &&
+            (requests[i].reserved || requests[i].state == kRequestPending)) {
+            SetLatch(requests[i].latch);
+        }
+    }
+    LWLockRelease(shared->queue_lock);
+
+    Request taken[kBatch];
+    int owners[kBatch];
+    int written = 0;  // journal rows since the last compaction
+    for (;;) {
+        CHECK_FOR_INTERRUPTS();
+        if (ConfigReloadPending) {
+            ConfigReloadPending = false;
+            ProcessConfigFile(PGC_SIGHUP);
+            RaiseWorkerCommitLevel();
+        }
+        int count = 0;
+        bool idle = false;
+        LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
+        for (int i = 0; i < shared->request_count && count < kBatch; ++i) {
+            if (requests[i].slot == index && requests[i].state == kRequestPending) {
+                requests[i].state = kRequestTaken;
+                memcpy(&taken[count], &requests[i], sizeof(Request));
+                owners[count++] = i;
+            }
+        }
+        if (count == 0 &&
+            TimestampDifferenceExceeds(slots[index].last_used, GetCurrentTimestamp(), kWorkerIdleMillis)) {
+            idle = true;
+            for (int i = 0; i < shared->request_count && idle; ++i) {
+                if (requests[i].slot == index && requests[i].reserved) {
+                    idle = false;
+                }
+            }
+        }
+        LWLockRelease(shared->queue_lock);
+        if (count > 0) {
+            RecordBatch(index, taken, owners, count);
+            for (int i = 0; i < count; ++i) {
+                written += (taken[i].user_kind != 0 && taken[i].has_user) + taken[i].has_token;
+            }
+            if (written >= kCompactEvery) {
+                Compact();
+                written = 0;
+            }
+            continue;
+        }
+        if (idle) {
+            if (written > 0) {
+                Compact();
+                written = 0;
+                continue;  // look again: a request may have come meanwhile
+            }
+            // Leave, unless a request or a reservation came in since the look above.
+            bool leave = true;
+            LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
+            for (int i = 0; i < shared->request_count && leave; ++i) {
+                if (requests[i].slot == index && (requests[i].reserved || requests[i].state == kRequestPending)) {
+                    leave = false;
+                }
+            }
+            if (leave) {
+                slots[index].state = kSlotFree;
+                slots[index].pid = 0;
+                slots[index].latch = nullptr;
+                slots[index].changed_at = GetCurrentTimestamp();
+            }
+            LWLockRelease(shared->queue_lock);
+            if (leave) {
+                worker_slot = -1;
+                proc_exit(0);
+            }
+        }
+        (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 500, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+    }
+}
 
 namespace pg_mfa::pg {
 
@@ -351,9 +1156,9 @@ void DefineThrottle() {
                             "Needs pg_mfa in shared_preload_libraries.",
                             &max_large_hashes, 2, 1, 1000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable("pg_mfa.throttle_entries",
-                            "Subjects (users, kli_ tokens) the shared-memory throttle can track at once.",
-                            "Needs pg_mfa in shared_preload_libraries; about 64 bytes each. When full, the entry "
-                            "updated longest ago is evicted; its committed count remains in the tables.",
+                            "Subjects (users, kli_ tokens) the throttle's shared-memory cache holds.",
+                            "About 100 bytes each. When full, the entry used longest ago makes room; its count "
+                            "stays in mfa.throttle_journal and is read back when needed.",
                             &max_entries, 100000, 1000, 10000000, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
 #if PG_VERSION_NUM >= 150000
     previous_request = shmem_request_hook;
@@ -369,11 +1174,7 @@ void AcquireLargeHash() {
     if (shared == nullptr || counted_large_hash) {
         return;
     }
-    static bool exit_callback = false;
-    if (!exit_callback) {
-        before_shmem_exit([](int, Datum) { ReleaseLargeHash(); }, (Datum) 0);
-        exit_callback = true;
-    }
+    RegisterCallbacks();  // its exit callback gives the slot back
     for (;;) {
         uint32 running = pg_atomic_read_u32(&shared->large_hashes);
         if (running < static_cast<uint32>(max_large_hashes) &&
@@ -394,245 +1195,183 @@ void ReleaseLargeHash() noexcept {
     }
 }
 
+void RequireThrottle() {
+    RequirePreloaded();
+}
+
+void RequireCommitWait(bool revocation) {
+    WantCommitLevel(revocation ? SYNCHRONOUS_COMMIT_REMOTE_APPLY : SYNCHRONOUS_COMMIT_REMOTE_FLUSH);
+}
+
 }  // namespace pg_mfa::pg
 
 namespace {
 
-// ViewState returns the subject's state as the caller's table row has it (failures, locked_until NULL = 0).
-pg_mfa::core::LockoutState ViewState(FunctionCallInfo fcinfo) {
-    pg_mfa::core::LockoutState state;
-    state.failures = PG_GETARG_INT32(2);
-    state.locked_until = PG_ARGISNULL(3) ? 0 : PG_GETARG_TIMESTAMPTZ(3);
-    return state;
+char KindArgument(FunctionCallInfo fcinfo, int argument, bool allow_token) {
+    const char kind = PG_GETARG_CHAR(argument);
+    if (kind != 'c' && kind != 'p' && !(allow_token && kind == 't')) {
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("pg_mfa: unknown throttle subject kind")));
+    }
+    return kind;
 }
 
-void RequireArguments(FunctionCallInfo fcinfo, int count) {
-    for (int i = 0; i < count; ++i) {
-        if (i != 3 && PG_ARGISNULL(i)) {
+TimestampTz FiniteNow(FunctionCallInfo fcinfo, int argument) {
+    const TimestampTz now = PG_GETARG_TIMESTAMPTZ(argument);
+    if (TIMESTAMP_NOT_FINITE(now)) {
+        ereport(ERROR, (errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE), errmsg("pg_mfa: the time of an attempt must be finite")));
+    }
+    return now;
+}
+
+// IntervalMicros converts a delay to microseconds (a month as 30 days), saturating instead of overflowing.
+int64 IntervalMicros(const Interval* interval) {
+    int64 days = 0;
+    int64 result = 0;
+    if (pg_mul_s64_overflow(static_cast<int64>(interval->month), DAYS_PER_MONTH, &days) ||
+        pg_add_s64_overflow(days, interval->day, &days) || pg_mul_s64_overflow(days, USECS_PER_DAY, &result) ||
+        pg_add_s64_overflow(result, interval->time, &result)) {
+        return (interval->month < 0 || interval->day < 0) ? PG_INT64_MIN : PG_INT64_MAX;
+    }
+    return result;
+}
+
+// CopyEventText copies an event type or reason (NULL: none) after checking it is one a failed attempt's audit
+// row may have (mfa.events' CHECK constraints), so the worker is never handed a row it cannot write.
+void CopyEventText(FunctionCallInfo fcinfo, int argument, const char* const* allowed, char* out) {
+    out[0] = '\0';
+    if (PG_ARGISNULL(argument)) {
+        return;
+    }
+    const char* value = text_to_cstring(PG_GETARG_TEXT_PP(argument));
+    for (const char* const* name = allowed; *name != nullptr; ++name) {
+        if (strcmp(value, *name) == 0) {
+            strlcpy(out, value, kEventText);
+            return;
+        }
+    }
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("pg_mfa: not an event of a failed attempt")));
+}
+
+const char* const kFailureEvents[] = {"password_login", "mfa_login", "totp_verify", nullptr};
+const char* const kFailureReasons[] = {"unknown_user", "no_password", "wrong_password", "wrong_code",
+                                       "replayed_code", "invalid_token", "token_used", "throttled",
+                                       "disabled", "token_exhausted", nullptr};
+
+}  // namespace
+
+// mfa_internal._throttle_admit(kind "char", subject bigint, threshold int, disable_threshold int,
+//                              now timestamptz) -> text
+// 'admit', 'locked' or 'disabled' for an attempt on a user's codes ('c') or passwords ('p'), or on a kli_
+// token ('t'). Takes the subject's lock to the end of the transaction, and reserves the database's
+// worker for the failure that may follow (raising 53000 now, before anything is evaluated, if there is
+// none to be had).
+extern "C" Datum pg_mfa_throttle_admit(PG_FUNCTION_ARGS) {
+    RequirePreloaded();
+    const char kind = KindArgument(fcinfo, 0, true);
+    const int64 subject = PG_GETARG_INT64(1);
+    pg_mfa::core::LockoutPolicy policy;
+    policy.threshold = PG_GETARG_INT32(2);
+    policy.disable_threshold = PG_GETARG_INT32(3);
+    const TimestampTz now = FiniteNow(fcinfo, 4);
+    const Oid schema = MfaSchema();
+    RequireCommittedJournal(schema);
+    LockSubject(kind, subject);
+    (void) ReserveWorker(false);
+    const pg_mfa::core::LockoutState state = SubjectState(kind, subject, schema);
+    const pg_mfa::core::Admission admission = pg_mfa::core::CheckAttempt(policy, now, state);
+    PG_RETURN_TEXT_P(cstring_to_text(admission == pg_mfa::core::Admission::kAdmit    ? "admit"
+                                     : admission == pg_mfa::core::Admission::kLocked ? "locked"
+                                                                                     : "disabled"));
+}
+
+// mfa_internal._throttle_failed(kind "char", user_id bigint, token_id bigint, threshold int, token_threshold
+//     int, base_delay interval, max_delay interval, now timestamptz, event_type text, event_reason text,
+//     realm_id bigint, credential_id bigint, OUT failures int, OUT locked_until timestamptz,
+//     OUT token_failures int)
+// Records an unsuccessful attempt through the worker and returns once it is committed: one more failure of
+// the user's codes or passwords (kind; NULL for none), one more of the kli_ token (token_id; NULL for
+// none), and the audit row (event_type; NULL for none). The caller holds the subjects' locks
+// (_throttle_admit, or the token's row lock).
+extern "C" Datum pg_mfa_throttle_failed(PG_FUNCTION_ARGS) {
+    RequirePreloaded();
+    Request what;
+    memset(&what, 0, sizeof what);
+    what.user_kind = PG_ARGISNULL(0) ? 0 : KindArgument(fcinfo, 0, false);
+    what.has_user = !PG_ARGISNULL(1);
+    what.user_id = what.has_user ? PG_GETARG_INT64(1) : 0;
+    what.has_token = !PG_ARGISNULL(2);
+    what.token_id = what.has_token ? PG_GETARG_INT64(2) : 0;
+    // The policy a count needs, and the time every record needs.
+    const bool needed[8] = {false, what.user_kind != 0, false, what.user_kind != 0, what.has_token,
+                            what.user_kind != 0, what.user_kind != 0, true};
+    for (int i = 0; i < 8; ++i) {
+        if (needed[i] && PG_ARGISNULL(i)) {
             ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
                             errmsg("pg_mfa: internal throttle function argument %d is null", i + 1)));
         }
     }
-}
-
-}  // namespace
-
-// mfa_internal._attempt_check(kind "char", subject bigint, failures int, locked_until timestamptz, threshold int,
-//                    disable_threshold int, now timestamptz) -> text
-// 'admit', 'locked' or 'disabled' for an attempt on a subject, from the caller's table view merged with the
-// shared-memory record (when preloaded). Changes nothing: the caller holds the subject's row lock until it
-// has recorded the outcome.
-extern "C" Datum pg_mfa_attempt_check(PG_FUNCTION_ARGS) {
-    RequireArguments(fcinfo, 7);
-    pg_mfa::core::LockoutState state = ViewState(fcinfo);
-    pg_mfa::core::LockoutPolicy policy;
-    policy.threshold = PG_GETARG_INT32(4);
-    policy.disable_threshold = PG_GETARG_INT32(5);
-    const TimestampTz now = FiniteNow(fcinfo, 6);
-    if (shared != nullptr && entries != nullptr) {
-        const ThrottleKey key = MakeKey(PG_GETARG_CHAR(0), PG_GETARG_INT64(1));
-        LWLockAcquire(shared->lock, LW_SHARED);
-        auto* entry = static_cast<ThrottleEntry*>(hash_search(entries, &key, HASH_FIND, nullptr));
-        if (entry != nullptr) {
-            state = pg_mfa::core::MergeLockout(state, pg_mfa::core::LockoutState{entry->failures, entry->locked_until});
-        }
-        LWLockRelease(shared->lock);
-    }
-    const pg_mfa::core::Admission admission = pg_mfa::core::CheckAttempt(policy, now, state);
-    const char* decision = admission == pg_mfa::core::Admission::kAdmit    ? "admit"
-                           : admission == pg_mfa::core::Admission::kLocked ? "locked"
-                                                                           : "disabled";
-    PG_RETURN_TEXT_P(cstring_to_text(decision));
-}
-
-// mfa_internal._attempt_failed(kind "char", subject bigint, failures int, locked_until timestamptz, threshold int,
-//                     base_delay interval, max_delay interval, now timestamptz,
-//                     OUT failures int, OUT locked_until timestamptz)
-// Counts an unsuccessful attempt: in shared memory at once (no rollback undoes it) when preloaded, and in
-// the returned state, which the caller writes to its table row.
-extern "C" Datum pg_mfa_attempt_failed(PG_FUNCTION_ARGS) {
-    RequireArguments(fcinfo, 8);
-    pg_mfa::core::LockoutState state = ViewState(fcinfo);
-    pg_mfa::core::LockoutPolicy policy;
-    policy.threshold = PG_GETARG_INT32(4);
-    policy.base_delay = IntervalMicros(PG_GETARG_INTERVAL_P(5));
-    policy.max_delay = IntervalMicros(PG_GETARG_INTERVAL_P(6));
-    const TimestampTz now = FiniteNow(fcinfo, 7);
-    if (shared != nullptr && entries != nullptr) {
-        const ThrottleKey key = MakeKey(PG_GETARG_CHAR(0), PG_GETARG_INT64(1));
-        LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-        bool found = false;
-        auto* entry = static_cast<ThrottleEntry*>(hash_search(entries, &key, HASH_ENTER_NULL, &found));
-        constexpr int kEvictBatch = 256;
-        ThrottleKey evicted[kEvictBatch];
-        int evicted_count = 0;
-        if (entry == nullptr) {
-            evicted_count = Evict(now, evicted, kEvictBatch);
-            entry = static_cast<ThrottleEntry*>(hash_search(entries, &key, HASH_ENTER_NULL, &found));
-        }
-        ThrottleEntry logged;
-        memset(&logged, 0, sizeof logged);
-        if (entry != nullptr) {
-            if (found) {
-                state = pg_mfa::core::MergeLockout(state, pg_mfa::core::LockoutState{entry->failures, entry->locked_until});
-            }
-            pg_mfa::core::RecordFailure(policy, now, &state);
-            entry->failures = state.failures;
-            entry->locked_until = state.locked_until;
-            entry->last_update = now;
-            logged = *entry;
-        } else {
-            pg_mfa::core::RecordFailure(policy, now, &state);
-        }
-        LWLockRelease(shared->lock);
-        // Durable before the caller can learn the attempt failed. The subject's row lock, held by the
-        // caller, keeps the log's records of one subject in order.
-        for (int i = 0; i < evicted_count; ++i) {
-            ThrottleEntry reset;
-            memset(&reset, 0, sizeof reset);
-            reset.key = evicted[i];
-            AppendLog(reset, /*sync=*/false);  // made durable by the fsync just below
-        }
-        if (entry != nullptr) {
-            AppendLog(logged, /*sync=*/true);
-        }
-    } else {
-        pg_mfa::core::RecordFailure(policy, now, &state);
-    }
+    what.threshold = PG_ARGISNULL(3) ? 0 : PG_GETARG_INT32(3);
+    what.token_threshold = PG_ARGISNULL(4) ? 0 : PG_GETARG_INT32(4);
+    what.base_delay = PG_ARGISNULL(5) ? 0 : IntervalMicros(PG_GETARG_INTERVAL_P(5));
+    what.max_delay = PG_ARGISNULL(6) ? 0 : IntervalMicros(PG_GETARG_INTERVAL_P(6));
+    what.now = FiniteNow(fcinfo, 7);
+    CopyEventText(fcinfo, 8, kFailureEvents, what.event_type);
+    CopyEventText(fcinfo, 9, kFailureReasons, what.event_reason);
+    what.has_realm = !PG_ARGISNULL(10);
+    what.realm_id = what.has_realm ? PG_GETARG_INT64(10) : 0;
+    what.has_credential = !PG_ARGISNULL(11);
+    what.credential_id = what.has_credential ? PG_GETARG_INT64(11) : 0;
+    const Oid schema = MfaSchema();
+    RequireCommittedJournal(schema);
+    const Outcome outcome = SubmitFailure(what, schema);
 
     TupleDesc descriptor;
     if (get_call_result_type(fcinfo, nullptr, &descriptor) != TYPEFUNC_COMPOSITE) {
-        elog(ERROR, "pg_mfa: _attempt_failed must return a record");
+        elog(ERROR, "pg_mfa: _throttle_failed must return a record");
     }
     descriptor = BlessTupleDesc(descriptor);
-    Datum values[2] = {Int32GetDatum(state.failures), TimestampTzGetDatum(state.locked_until)};
-    bool nulls[2] = {false, state.locked_until == 0};
+    Datum values[3] = {Int32GetDatum(outcome.failures), TimestampTzGetDatum(outcome.locked_until),
+                       Int32GetDatum(outcome.token_failures)};
+    bool nulls[3] = {what.user_kind == 0, what.user_kind == 0 || outcome.locked_until == 0, !what.has_token};
     PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(descriptor, values, nulls)));
 }
 
-// Resets wait for their transaction's commit. A success (or an administrator's reset) forgives a subject's
-// count only if the transaction that earned it commits: a caller who rolls back the transaction, or the
-// savepoint holding the success, must not get its guesses back (a success in a rolled-back transaction,
-// e.g. after setting a known password, would otherwise clear the count of the real guesses before it).
-// Pending resets live in TopTransactionContext with the nesting level that asked for them.
-struct PendingReset {
-    ThrottleKey key;
-    int nest_level;
-};
-
-List* pending_resets = NIL;
-bool callbacks_registered = false;
-
-// ApplyResets forgets the pending subjects in shared memory. It runs after the commit record is written,
-// where nothing may raise: the table is updated under its lock and the log write reports trouble as a
-// WARNING (AppendLog).
-void ApplyResets() {
-    ListCell* cell;
-    foreach (cell, pending_resets) {
-        const auto* pending = static_cast<const PendingReset*>(lfirst(cell));
-        LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-        bool found = false;
-        hash_search(entries, &pending->key, HASH_REMOVE, &found);
-        LWLockRelease(shared->lock);
-        if (found) {
-            // Durable: a forgiven count (an administrator's reset of the ceiling among them) must not
-            // come back after a crash. Only subjects that had failures pay for the fsync.
-            ThrottleEntry reset;
-            memset(&reset, 0, sizeof reset);
-            reset.key = pending->key;
-            AppendLog(reset, /*sync=*/true);
-        }
-    }
+// mfa_internal._throttle_count(kind "char", subject bigint) -> integer: the subject's count of failures,
+// after taking its lock (the caller may then write a forgiving row). Works without preloading too (it
+// then reads the journal).
+extern "C" Datum pg_mfa_throttle_count(PG_FUNCTION_ARGS) {
+    const char kind = KindArgument(fcinfo, 0, false);
+    const int64 subject = PG_GETARG_INT64(1);
+    LockSubject(kind, subject);
+    PG_RETURN_INT32(SubjectState(kind, subject, Preloaded() ? MfaSchema() : InvalidOid).failures);
 }
 
-void ResetsAtTransactionEnd(XactEvent event, void*) {
-    switch (event) {
-        case XACT_EVENT_COMMIT:
-        case XACT_EVENT_PARALLEL_COMMIT:
-            if (pending_resets != NIL && shared != nullptr && entries != nullptr) {
-                ApplyResets();
-            }
-            pending_resets = NIL;  // the memory goes with TopTransactionContext
-            break;
-        case XACT_EVENT_ABORT:
-        case XACT_EVENT_PARALLEL_ABORT:
-        case XACT_EVENT_PREPARE:  // a prepared transaction's success forgives nothing (its commit is elsewhere)
-            pending_resets = NIL;
-            break;
-        default:
-            break;
-    }
-}
-
-void ResetsAtSubtransactionEnd(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
-    if (pending_resets == NIL) {
-        return;
-    }
-    const int level = GetCurrentTransactionNestLevel();  // the subtransaction that ends
-    if (event == SUBXACT_EVENT_ABORT_SUB) {
-        // Rolled back with the savepoint: drop what it (or a subtransaction of it) asked for.
-        List* kept = NIL;
-        ListCell* cell;
-        foreach (cell, pending_resets) {
-            auto* pending = static_cast<PendingReset*>(lfirst(cell));
-            if (pending->nest_level < level) {
-                kept = lappend(kept, pending);  // TopTransactionContext: see DeferReset
-            }
-        }
-        pending_resets = kept;
-    } else if (event == SUBXACT_EVENT_COMMIT_SUB) {
-        // Released: its resets now belong to the parent, and go if the parent is rolled back.
-        ListCell* cell;
-        foreach (cell, pending_resets) {
-            auto* pending = static_cast<PendingReset*>(lfirst(cell));
-            if (pending->nest_level >= level) {
-                pending->nest_level = level - 1;
-            }
-        }
-    }
-}
-
-void DeferReset(const ThrottleKey& key) {
-    if (!callbacks_registered) {
-        RegisterXactCallback(ResetsAtTransactionEnd, nullptr);
-        RegisterSubXactCallback(ResetsAtSubtransactionEnd, nullptr);
-        callbacks_registered = true;
-    }
-    MemoryContext previous = MemoryContextSwitchTo(TopTransactionContext);
-    auto* pending = static_cast<PendingReset*>(palloc(sizeof(PendingReset)));
-    pending->key = key;
-    pending->nest_level = GetCurrentTransactionNestLevel();
-    pending_resets = lappend(pending_resets, pending);
-    MemoryContextSwitchTo(previous);
-}
-
-// mfa_internal._admit_reset(kind "char", subject bigint) -> void: forget a subject in shared memory (after a
-// success or an administrator's reset) when, and only if, the current transaction commits. The tables are
-// reset by the caller, transactionally.
-extern "C" Datum pg_mfa_admit_reset(PG_FUNCTION_ARGS) {
-    const ThrottleKey key = MakeKey(PG_GETARG_CHAR(0), PG_GETARG_INT64(1));
-    if (shared != nullptr && entries != nullptr) {
-        DeferReset(key);
+// mfa_internal._throttle_forgive(kind "char", subject bigint, entry_id bigint) -> void: the caller wrote a
+// forgiving journal row (entry_id) in this transaction; the cache follows when, and only if, it commits.
+extern "C" Datum pg_mfa_throttle_forgive(PG_FUNCTION_ARGS) {
+    const char kind = KindArgument(fcinfo, 0, false);
+    if (Preloaded()) {
+        RegisterCallbacks();
+        MemoryContext previous = MemoryContextSwitchTo(TopTransactionContext);
+        auto* pending = static_cast<PendingForgive*>(palloc(sizeof(PendingForgive)));
+        pending->key = MakeKey(kind, PG_GETARG_INT64(1), MfaSchema());
+        pending->journal_id = PG_GETARG_INT64(2);
+        pending->nest_level = GetCurrentTransactionNestLevel();
+        pending_forgives = lappend(pending_forgives, pending);
+        MemoryContextSwitchTo(previous);
     }
     PG_RETURN_VOID();
 }
 
-// mfa_internal._throttle_sync() -> void: the flushes a counted failure costs (the log's fsync, and the commit's, as
-// mfa_internal._durable forces it), for the paths that count nothing (an unknown user, a refused attempt), so they
-// take as long as a failure that was counted.
-extern "C" Datum pg_mfa_throttle_sync(PG_FUNCTION_ARGS) {
-    ForceSyncCommit();
-    if (shared != nullptr && entries != nullptr) {
-        const int fd = OpenTransientFile(kLogFile, O_WRONLY | O_APPEND | O_CREAT | PG_BINARY);
-        if (fd >= 0) {
-            (void) pg_fsync(fd);
-            CloseTransientFile(fd);
-        }
-    }
-    PG_RETURN_VOID();
+// mfa_internal._throttle_preloaded() -> boolean: whether pg_mfa is in shared_preload_libraries.
+extern "C" Datum pg_mfa_throttle_preloaded(PG_FUNCTION_ARGS) {
+    PG_RETURN_BOOL(Preloaded());
 }
 
-// mfa_internal._throttle_shared() -> boolean: whether attempts are also counted in shared memory (pg_mfa preloaded).
-extern "C" Datum pg_mfa_throttle_shared(PG_FUNCTION_ARGS) {
-    PG_RETURN_BOOL(shared != nullptr && entries != nullptr);
+// mfa_internal._durable_revocation() -> void: this transaction ended a token or session. Its commit is
+// flushed, and waits until the synchronous standbys have applied it (remote_apply), so the token is dead
+// there too once the call's transaction has committed.
+extern "C" Datum pg_mfa_durable_revocation(PG_FUNCTION_ARGS) {
+    pg_mfa::pg::RequireCommitWait(true);
+    PG_RETURN_VOID();
 }

@@ -73,6 +73,53 @@ COMMENT ON TABLE mfa.rights IS 'roles given pg_mfa rights in this database (mfa.
 SELECT pg_catalog.pg_extension_config_dump('mfa.rights',
     'WHERE EXISTS (SELECT FROM pg_catalog.pg_roles AS r WHERE r.oid OPERATOR(pg_catalog.=) role)');
 
+-- The throttle's record: 0.1.0 kept each user's counts in mfa.user_lockouts, a row updated in place and
+-- locked by every attempt of the user, and the counts that no rollback could undo in shared memory and two
+-- files of its own in the data directory. 0.2.0 keeps them in an append-only journal that its background
+-- worker writes in transactions of its own (WAL: crashes, standbys, backups), and mfa.user_lockouts
+-- becomes a view of it. The counts committed to the table come along; those only 0.1.0's shared memory
+-- held are gone with the old library (0.2.0's removes its files at server start).
+CREATE TABLE mfa.throttle_journal (
+    entry_id        bigint GENERATED ALWAYS AS IDENTITY,
+    kind            "char" NOT NULL CONSTRAINT throttle_journal_kind_check CHECK (kind IN ('c', 'p', 't')),
+    subject         bigint NOT NULL,
+    failures        integer NOT NULL CONSTRAINT throttle_journal_failures_check CHECK (failures >= 0),
+    locked_until    timestamptz,
+    recorded_at     timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp()
+);
+CREATE INDEX throttle_journal_subject_idx ON mfa.throttle_journal (kind, subject, entry_id);
+COMMENT ON TABLE mfa.throttle_journal IS
+'brute-force throttle: each change of a user''s or kli_ token''s count of unsuccessful attempts; the latest row counts';
+
+INSERT INTO mfa.throttle_journal (kind, subject, failures, locked_until)
+SELECT x.kind, x.subject, x.failures, x.locked_until
+FROM mfa.user_lockouts AS l,
+     LATERAL (VALUES ('p'::"char", l.user_id, l.password_failures, l.password_locked_until),
+                     ('c'::"char", l.user_id, l.code_failures, l.code_locked_until)) AS x (kind, subject, failures, locked_until)
+WHERE x.failures > 0 OR x.locked_until IS NOT NULL
+ORDER BY x.subject, x.kind;
+SELECT pg_catalog.pg_extension_config_dump('mfa.throttle_journal', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('mfa.throttle_journal', 'entry_id'), '');
+ALTER EXTENSION pg_mfa DROP TABLE mfa.user_lockouts;  -- also takes it out of the tables pg_dump dumps
+DROP TABLE mfa.user_lockouts;
+CREATE VIEW mfa.user_lockouts AS
+SELECT u.user_id,
+       coalesce(c.failures, 0) AS code_failures, c.locked_until AS code_locked_until,
+       coalesce(p.failures, 0) AS password_failures, p.locked_until AS password_locked_until
+FROM mfa.users AS u
+LEFT JOIN LATERAL (SELECT j.failures, j.locked_until FROM mfa.throttle_journal AS j
+                   WHERE j.kind = 'c' AND j.subject = u.user_id ORDER BY j.entry_id DESC LIMIT 1) AS c ON true
+LEFT JOIN LATERAL (SELECT j.failures, j.locked_until FROM mfa.throttle_journal AS j
+                   WHERE j.kind = 'p' AND j.subject = u.user_id ORDER BY j.entry_id DESC LIMIT 1) AS p ON true;
+COMMENT ON VIEW mfa.user_lockouts IS 'brute-force throttle: consecutive unsuccessful code and password attempts per user';
+
+-- 0.1.0's throttle functions: their work is the journal's and the worker's now.
+DROP FUNCTION mfa_internal._attempt_failed_user(bigint, "char", mfa.realms, timestamptz);
+DROP FUNCTION mfa_internal._attempt_check("char", bigint, integer, timestamptz, integer, integer, timestamptz);
+DROP FUNCTION mfa_internal._attempt_failed("char", bigint, integer, timestamptz, integer, interval, interval, timestamptz);
+DROP FUNCTION mfa_internal._admit_reset("char", bigint);
+DROP FUNCTION mfa_internal._throttle_sync();
+DROP FUNCTION mfa_internal._throttle_shared();
 -- @@ functions and privileges of pg_mfa.sql @@
 
 -- Realm policy out of range: a message naming the column and its range instead of a CHECK violation.

@@ -76,19 +76,36 @@ CREATE TABLE mfa.users (
 CREATE UNIQUE INDEX users_realm_username_key ON mfa.users (realm_id, lower(username));
 COMMENT ON TABLE mfa.users IS 'users of a realm; username unique per realm, case-insensitively';
 
--- Lockouts: each user's count of consecutive unsuccessful attempts, for codes and for passwords, and the
--- time before which the next one is refused. One row per user, made with the user; its row lock orders
--- concurrent attempts of one user. When pg_mfa is preloaded, shared memory holds the same counts beyond the
--- reach of rollbacks (src/pg/throttle.cpp) and the larger count wins.
-CREATE TABLE mfa.user_lockouts (
-    user_id                 bigint PRIMARY KEY REFERENCES mfa.users ON DELETE CASCADE,
-    code_failures           integer NOT NULL DEFAULT 0 CONSTRAINT user_lockouts_code_failures_check CHECK (code_failures >= 0),
-    code_locked_until       timestamptz,
-    password_failures       integer NOT NULL DEFAULT 0
-                            CONSTRAINT user_lockouts_password_failures_check CHECK (password_failures >= 0),
-    password_locked_until   timestamptz
+-- The throttle's record: one row per change of a subject's count of consecutive unsuccessful attempts
+-- (kind 'c' a user's codes, 'p' a user's passwords, 't' one kli_ token). The row with the highest entry_id
+-- is the subject's state; a row with no failures forgives what came before it. Append-only: a counted
+-- failure is written by the database's pg_mfa background worker in a transaction of its own, before the
+-- failed answer is returned, so no rollback undoes it and standbys, base backups and point-in-time
+-- recovery have it; a success writes its forgiving row in the caller's transaction. No flow locks its
+-- rows. The worker deletes rows that no longer decide anything. src/pg/throttle.cpp caches it.
+CREATE TABLE mfa.throttle_journal (
+    entry_id        bigint GENERATED ALWAYS AS IDENTITY,
+    kind            "char" NOT NULL CONSTRAINT throttle_journal_kind_check CHECK (kind IN ('c', 'p', 't')),
+    subject         bigint NOT NULL,
+    failures        integer NOT NULL CONSTRAINT throttle_journal_failures_check CHECK (failures >= 0),
+    locked_until    timestamptz,
+    recorded_at     timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp()
 );
-COMMENT ON TABLE mfa.user_lockouts IS 'brute-force throttle: consecutive unsuccessful code and password attempts per user';
+CREATE INDEX throttle_journal_subject_idx ON mfa.throttle_journal (kind, subject, entry_id);
+COMMENT ON TABLE mfa.throttle_journal IS
+'brute-force throttle: each change of a user''s or kli_ token''s count of unsuccessful attempts; the latest row counts';
+
+-- Each user's code and password lockouts, as the journal has them (0.1.0 kept them in a table of this name).
+CREATE VIEW mfa.user_lockouts AS
+SELECT u.user_id,
+       coalesce(c.failures, 0) AS code_failures, c.locked_until AS code_locked_until,
+       coalesce(p.failures, 0) AS password_failures, p.locked_until AS password_locked_until
+FROM mfa.users AS u
+LEFT JOIN LATERAL (SELECT j.failures, j.locked_until FROM mfa.throttle_journal AS j
+                   WHERE j.kind = 'c' AND j.subject = u.user_id ORDER BY j.entry_id DESC LIMIT 1) AS c ON true
+LEFT JOIN LATERAL (SELECT j.failures, j.locked_until FROM mfa.throttle_journal AS j
+                   WHERE j.kind = 'p' AND j.subject = u.user_id ORDER BY j.entry_id DESC LIMIT 1) AS p ON true;
+COMMENT ON VIEW mfa.user_lockouts IS 'brute-force throttle: consecutive unsuccessful code and password attempts per user';
 
 -- Credentials: one password (an Argon2id PHC string) and any number of TOTP devices per user.
 CREATE TABLE mfa.credentials (
@@ -479,64 +496,80 @@ COMMENT ON FUNCTION mfa_internal._realms_check_policy() IS
 -- ---------------------------------------------------------------------------------------------------------
 -- Login: the brute-force throttle
 
--- _durable: make the current transaction's commit durable before it is acknowledged. A consumed code or
--- token, a counted failure, a new or revoked session must not come back (or vanish) after a crash, and an
--- application running with synchronous_commit = off, or switching it off before COMMIT, would otherwise get
--- acknowledgements for commits not yet on disk. PostgreSQL's ForceSyncCommit: the commit flushes its WAL
--- whatever the setting says (a stronger setting keeps waiting for standbys as before).
+-- _durable: the current transaction consumed something (a kli_ token, a time step) or made a session. Its
+-- commit flushes its WAL and waits until the synchronous standbys have it before it is acknowledged, whatever
+-- synchronous_commit the caller set (raised at pre-commit, so lowering it after the call does not help):
+-- what the client was told must survive a crash and a failover.
 CREATE OR REPLACE FUNCTION mfa_internal._durable()
 RETURNS void
 LANGUAGE c VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_durable';
 COMMENT ON FUNCTION mfa_internal._durable() IS
-'internal: this transaction''s commit flushes its WAL whatever synchronous_commit says (consumptions are acknowledged only when durable)';
+'internal: this transaction''s commit is flushed and on the synchronous standbys before it is acknowledged';
 
+-- _durable_revocation: the current transaction ended a token or session (logout, revocation, password
+-- change, lockout reset). Its commit waits until the synchronous standbys have applied it (remote_apply):
+-- once the call's transaction has committed, the token is dead on them too.
+CREATE OR REPLACE FUNCTION mfa_internal._durable_revocation()
+RETURNS void
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'pg_mfa_durable_revocation';
+COMMENT ON FUNCTION mfa_internal._durable_revocation() IS
+'internal: this transaction''s commit is flushed and applied on the synchronous standbys before it is acknowledged';
 
-CREATE OR REPLACE FUNCTION mfa_internal._attempt_check(kind "char", subject bigint, failures integer, locked_until timestamptz,
-                                   threshold integer, disable_threshold integer, now timestamptz)
+CREATE OR REPLACE FUNCTION mfa_internal._login_ready()
+RETURNS void
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'pg_mfa_login_ready';
+COMMENT ON FUNCTION mfa_internal._login_ready() IS
+'internal: raises 25006 outside a read-write transaction and 55000 when pg_mfa is not preloaded';
+
+CREATE OR REPLACE FUNCTION mfa_internal._throttle_admit(kind "char", subject bigint, threshold integer,
+                                                        disable_threshold integer, now timestamptz)
 RETURNS text
-LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS 'MODULE_PATHNAME', 'pg_mfa_attempt_check';
-COMMENT ON FUNCTION mfa_internal._attempt_check("char", bigint, integer, timestamptz, integer, integer, timestamptz) IS
-'internal: admit, locked or disabled, for an attempt on a subject (table view merged with shared memory)';
-
-CREATE OR REPLACE FUNCTION mfa_internal._attempt_failed(kind "char", subject bigint, failures integer, locked_until timestamptz,
-                                    threshold integer, base_delay interval, max_delay interval, now timestamptz,
-                                    OUT new_failures integer, OUT new_locked_until timestamptz)
-LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS 'MODULE_PATHNAME', 'pg_mfa_attempt_failed';
-COMMENT ON FUNCTION mfa_internal._attempt_failed("char", bigint, integer, timestamptz, integer, interval, interval, timestamptz) IS
-'internal: count an unsuccessful attempt (at once in shared memory when preloaded) and return the new state';
-
-CREATE OR REPLACE FUNCTION mfa_internal._admit_reset(kind "char", subject bigint)
-RETURNS void
 LANGUAGE c VOLATILE STRICT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
-AS 'MODULE_PATHNAME', 'pg_mfa_admit_reset';
-COMMENT ON FUNCTION mfa_internal._admit_reset("char", bigint) IS 'internal: forget a subject''s attempts in shared memory';
+AS 'MODULE_PATHNAME', 'pg_mfa_throttle_admit';
+COMMENT ON FUNCTION mfa_internal._throttle_admit("char", bigint, integer, integer, timestamptz) IS
+'internal: lock a subject and decide admit, locked or disabled for an attempt on it';
 
-CREATE OR REPLACE FUNCTION mfa_internal._throttle_sync()
-RETURNS void
+CREATE OR REPLACE FUNCTION mfa_internal._throttle_failed(kind "char", user_id bigint, token_id bigint, threshold integer,
+                                                         token_threshold integer, base_delay interval,
+                                                         max_delay interval, now timestamptz, event_type text,
+                                                         event_reason text, realm_id bigint, credential_id bigint,
+                                                         OUT failures integer, OUT locked_until timestamptz,
+                                                         OUT token_failures integer)
+LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'pg_mfa_throttle_failed';
+COMMENT ON FUNCTION mfa_internal._throttle_failed("char", bigint, bigint, integer, integer, interval, interval,
+                                                  timestamptz, text, text, bigint, bigint) IS
+'internal: record an unsuccessful attempt and its audit row through the background worker, durably, whatever this transaction does';
+
+CREATE OR REPLACE FUNCTION mfa_internal._throttle_count(kind "char", subject bigint)
+RETURNS integer
 LANGUAGE c VOLATILE STRICT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
-AS 'MODULE_PATHNAME', 'pg_mfa_throttle_sync';
-COMMENT ON FUNCTION mfa_internal._throttle_sync() IS
-'internal: the flushes a counted failure costs (log fsync, forced commit flush), for failure paths that count nothing';
+AS 'MODULE_PATHNAME', 'pg_mfa_throttle_count';
+COMMENT ON FUNCTION mfa_internal._throttle_count("char", bigint) IS
+'internal: lock a user''s code or password subject and return its count of failures';
 
-CREATE OR REPLACE FUNCTION mfa_internal._throttle_shared()
+CREATE OR REPLACE FUNCTION mfa_internal._throttle_forgive(kind "char", subject bigint, entry_id bigint)
+RETURNS void
+LANGUAGE c VOLATILE STRICT PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'pg_mfa_throttle_forgive';
+COMMENT ON FUNCTION mfa_internal._throttle_forgive("char", bigint, bigint) IS
+'internal: a forgiving journal row written in this transaction applies to the shared cache if it commits';
+
+CREATE OR REPLACE FUNCTION mfa_internal._throttle_preloaded()
 RETURNS boolean
 LANGUAGE c VOLATILE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS 'MODULE_PATHNAME', 'pg_mfa_throttle_shared';
-COMMENT ON FUNCTION mfa_internal._throttle_shared() IS
-'internal: whether attempts are also counted in shared memory (pg_mfa in shared_preload_libraries)';
+AS 'MODULE_PATHNAME', 'pg_mfa_throttle_preloaded';
+COMMENT ON FUNCTION mfa_internal._throttle_preloaded() IS 'internal: whether pg_mfa is in shared_preload_libraries';
 
--- _attempt_admit: may a user's code ('c') or password ('p') attempt be evaluated? The user's lockouts row
--- is locked first and stays locked until the transaction ends, so concurrent attempts of one user are
--- decided one after the other, each seeing the failures recorded before it.
+-- _attempt_admit: may a user's code ('c') or password ('p') attempt be evaluated? The subject's lock is taken
+-- first and held until the transaction ends, so concurrent attempts of one user are decided one after the
+-- other, each seeing the failures recorded before it. Codes and passwords have separate locks: a flood of
+-- wrong passwords does not hold up a user's second step.
 CREATE OR REPLACE FUNCTION mfa_internal._attempt_admit(user_id bigint, kind "char", realm mfa.realms, now timestamptz)
 RETURNS text
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -544,21 +577,14 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 #variable_conflict use_column
 DECLARE
-    v_row mfa.user_lockouts;
     v_decision text;
 BEGIN
-    SELECT l.* INTO v_row FROM mfa.user_lockouts AS l WHERE l.user_id = _attempt_admit.user_id FOR UPDATE;
-    IF NOT FOUND THEN
-        INSERT INTO mfa.user_lockouts (user_id) VALUES (_attempt_admit.user_id) ON CONFLICT DO NOTHING;
-        SELECT l.* INTO v_row FROM mfa.user_lockouts AS l WHERE l.user_id = _attempt_admit.user_id FOR UPDATE;
-    END IF;
     IF kind = 'c' THEN
-        v_decision := mfa_internal._attempt_check('c', _attempt_admit.user_id, v_row.code_failures, v_row.code_locked_until,
-                                         realm.code_lockout_threshold, realm.code_disable_threshold, _attempt_admit.now);
+        v_decision := mfa_internal._throttle_admit('c', _attempt_admit.user_id, realm.code_lockout_threshold,
+                                                   realm.code_disable_threshold, _attempt_admit.now);
     ELSE
-        v_decision := mfa_internal._attempt_check('p', _attempt_admit.user_id, v_row.password_failures,
-                                         v_row.password_locked_until, realm.password_lockout_threshold, 2147483647,
-                                         _attempt_admit.now);
+        v_decision := mfa_internal._throttle_admit('p', _attempt_admit.user_id, realm.password_lockout_threshold,
+                                                   2147483647, _attempt_admit.now);
     END IF;
     IF v_decision = 'disabled' THEN
         -- NIST's ceiling: the user's devices stay disabled until an administrator resets the lockout.
@@ -569,67 +595,58 @@ BEGIN
 END
 $function$;
 COMMENT ON FUNCTION mfa_internal._attempt_admit(bigint, "char", mfa.realms, timestamptz) IS
-'internal: lock a user''s lockouts row and decide whether a code or password attempt may be evaluated';
+'internal: lock a user''s code or password subject and decide whether an attempt may be evaluated';
 
--- _attempt_failed_user: count an unsuccessful code or password attempt of a user (after _attempt_admit).
-CREATE OR REPLACE FUNCTION mfa_internal._attempt_failed_user(user_id bigint, kind "char", realm mfa.realms, now timestamptz)
-RETURNS void
+-- _login_failed: an unsuccessful login attempt, recorded by the background worker before this returns,
+-- whatever happens to the caller's transaction: one more failure of the user's codes or passwords (kind;
+-- NULL counts none), of the kli_ token (token_id; NULL for none), and the audit row. Returns the token's
+-- new count. At the ceiling, the user's devices are disabled.
+CREATE OR REPLACE FUNCTION mfa_internal._login_failed(kind "char", user_id bigint, token_id bigint, realm mfa.realms,
+                                                      now timestamptz, event_type text, event_reason text,
+                                                      credential_id bigint)
+RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 #variable_conflict use_column
 DECLARE
-    v_row mfa.user_lockouts;
     v_state record;
 BEGIN
-    PERFORM mfa_internal._durable();
-    SELECT l.* INTO v_row FROM mfa.user_lockouts AS l WHERE l.user_id = _attempt_failed_user.user_id FOR UPDATE;
-    IF kind = 'c' THEN
-        SELECT f.* INTO v_state
-        FROM mfa_internal._attempt_failed('c', _attempt_failed_user.user_id, v_row.code_failures, v_row.code_locked_until,
-                                 realm.code_lockout_threshold, realm.lockout_delay, realm.lockout_max_delay,
-                                 _attempt_failed_user.now) AS f;
-        UPDATE mfa.user_lockouts AS l
-        SET code_failures = v_state.new_failures, code_locked_until = v_state.new_locked_until
-        WHERE l.user_id = _attempt_failed_user.user_id;
-        IF v_state.new_failures >= realm.code_disable_threshold THEN
-            UPDATE mfa.credentials AS c SET state = 'disabled', updated_at = _attempt_failed_user.now
-            WHERE c.user_id = _attempt_failed_user.user_id AND c.type = 'totp' AND c.state <> 'disabled';
-        END IF;
-    ELSE
-        SELECT f.* INTO v_state
-        FROM mfa_internal._attempt_failed('p', _attempt_failed_user.user_id, v_row.password_failures,
-                                 v_row.password_locked_until, realm.password_lockout_threshold, realm.lockout_delay,
-                                 realm.lockout_max_delay, _attempt_failed_user.now) AS f;
-        UPDATE mfa.user_lockouts AS l
-        SET password_failures = v_state.new_failures, password_locked_until = v_state.new_locked_until
-        WHERE l.user_id = _attempt_failed_user.user_id;
+    SELECT f.* INTO v_state
+    FROM mfa_internal._throttle_failed(kind, _login_failed.user_id, token_id,
+                                       CASE kind WHEN 'c' THEN realm.code_lockout_threshold
+                                                 ELSE realm.password_lockout_threshold END,
+                                       realm.mfa_token_max_failures, realm.lockout_delay, realm.lockout_max_delay,
+                                       _login_failed.now, event_type, event_reason, realm.realm_id,
+                                       _login_failed.credential_id) AS f;
+    IF kind = 'c' AND v_state.failures >= realm.code_disable_threshold THEN
+        UPDATE mfa.credentials AS c SET state = 'disabled', updated_at = _login_failed.now
+        WHERE c.user_id = _login_failed.user_id AND c.type = 'totp' AND c.state <> 'disabled';
     END IF;
+    RETURN v_state.token_failures;
 END
 $function$;
-COMMENT ON FUNCTION mfa_internal._attempt_failed_user(bigint, "char", mfa.realms, timestamptz) IS
-'internal: count an unsuccessful code or password attempt of a user; disables the devices at the ceiling';
+COMMENT ON FUNCTION mfa_internal._login_failed("char", bigint, bigint, mfa.realms, timestamptz, text, text, bigint) IS
+'internal: count an unsuccessful login attempt and write its audit row, durably and beyond any rollback';
 
--- _attempt_succeeded: a success resets the user's count of that kind.
+-- _attempt_succeeded: a success forgives the user's count of that kind, if this transaction commits.
 CREATE OR REPLACE FUNCTION mfa_internal._attempt_succeeded(user_id bigint, kind "char")
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 #variable_conflict use_column
+DECLARE
+    v_entry_id bigint;
 BEGIN
-    IF kind = 'c' THEN
-        UPDATE mfa.user_lockouts AS l SET code_failures = 0, code_locked_until = NULL
-        WHERE l.user_id = _attempt_succeeded.user_id AND (l.code_failures <> 0 OR l.code_locked_until IS NOT NULL);
-    ELSE
-        UPDATE mfa.user_lockouts AS l SET password_failures = 0, password_locked_until = NULL
-        WHERE l.user_id = _attempt_succeeded.user_id
-          AND (l.password_failures <> 0 OR l.password_locked_until IS NOT NULL);
+    IF mfa_internal._throttle_count(kind, _attempt_succeeded.user_id) > 0 THEN
+        INSERT INTO mfa.throttle_journal (kind, subject, failures) VALUES (kind, _attempt_succeeded.user_id, 0)
+        RETURNING entry_id INTO v_entry_id;
+        PERFORM mfa_internal._throttle_forgive(kind, _attempt_succeeded.user_id, v_entry_id);
     END IF;
-    PERFORM mfa_internal._admit_reset(kind, _attempt_succeeded.user_id);
 END
 $function$;
-COMMENT ON FUNCTION mfa_internal._attempt_succeeded(bigint, "char") IS 'internal: reset a user''s code or password attempt count';
+COMMENT ON FUNCTION mfa_internal._attempt_succeeded(bigint, "char") IS 'internal: forgive a user''s code or password attempt count';
 
 CREATE OR REPLACE FUNCTION mfa.reset_lockout(user_id bigint)
 RETURNS void
@@ -643,11 +660,10 @@ DECLARE
 BEGIN
     PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
     v_realm_id := mfa_internal._user_realm(reset_lockout.user_id);
-    UPDATE mfa.user_lockouts AS l
-    SET code_failures = 0, code_locked_until = NULL, password_failures = 0, password_locked_until = NULL
-    WHERE l.user_id = reset_lockout.user_id;
-    PERFORM mfa_internal._admit_reset('c', reset_lockout.user_id);
-    PERFORM mfa_internal._admit_reset('p', reset_lockout.user_id);
+    PERFORM mfa_internal._durable_revocation();  -- a forgiven count must not come back after a failover
+    -- Passwords before codes: the order of a login's steps, so a login in the same transaction cannot deadlock.
+    PERFORM mfa_internal._attempt_succeeded(reset_lockout.user_id, 'p');
+    PERFORM mfa_internal._attempt_succeeded(reset_lockout.user_id, 'c');
     UPDATE mfa.credentials AS c
     SET state = CASE WHEN c.verified_at IS NULL THEN 'new' ELSE 'active' END, updated_at = v_now
     WHERE c.user_id = reset_lockout.user_id AND c.type = 'totp' AND c.state = 'disabled';
@@ -779,7 +795,6 @@ BEGIN
     -- A concurrent create_user of the same name still fails, on the unique index, with 23505.
     INSERT INTO mfa.users (realm_id, username) VALUES (v_realm_id, create_user.username)
     RETURNING user_id INTO v_user_id;
-    INSERT INTO mfa.user_lockouts (user_id) VALUES (v_user_id);
     IF v_hash IS NOT NULL THEN
         BEGIN  -- a statement that writes a secret column: its errors are raised without their detail
             INSERT INTO mfa.credentials (user_id, type, password_hash) VALUES (v_user_id, 'password', v_hash);
@@ -812,7 +827,7 @@ BEGIN
         PERFORM mfa_internal._raise('22004', 'password must not be null');
     END IF;
     v_hash := mfa.hash_password(set_password.password);  -- first: a bad password is refused before any change
-    PERFORM mfa_internal._durable();
+    PERFORM mfa_internal._durable_revocation();
     -- A password step in flight holds the user's row (FOR SHARE) from before it reads the hash to its
     -- commit: the change waits for it, and then ends the kli_ token it made below.
     PERFORM FROM mfa.users AS u WHERE u.user_id = set_password.user_id FOR NO KEY UPDATE;
@@ -850,7 +865,7 @@ DECLARE
 BEGIN
     PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
     v_realm_id := mfa_internal._user_realm(revoke_sessions.user_id);
-    PERFORM mfa_internal._durable();
+    PERFORM mfa_internal._durable_revocation();
     -- A login in flight must not outlive this: the password step holds the user's row (FOR SHARE) from
     -- before it reads the hash to its commit, so this waits for it, and then revokes what it made. The
     -- tokens before the sessions: a second step in flight holds its token, and the session it makes is
@@ -944,7 +959,7 @@ DECLARE
     v_step bigint;
     v_decision text;
 BEGIN
-    PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
+    PERFORM mfa_internal._login_ready();  -- first: on a standby, in a read-only transaction or not preloaded, for everyone alike
     IF totp_verify.credential_id IS NULL THEN
         PERFORM mfa_internal._raise('22004', 'credential_id must not be null');
     END IF;
@@ -970,9 +985,9 @@ BEGIN
     -- The throttle first: code checks of a user are counted across all devices and functions.
     v_decision := mfa_internal._attempt_admit(v_cred.user_id, 'c', v_realm, v_now);
     IF v_decision <> 'admit' OR v_cred.state = 'disabled' THEN
-        INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
-        VALUES ('totp_verify', 'failure', CASE WHEN v_decision = 'locked' THEN 'throttled' ELSE 'disabled' END,
-                v_cred.realm_id, v_cred.user_id, totp_verify.credential_id);
+        PERFORM mfa_internal._login_failed(NULL, v_cred.user_id, NULL, v_realm, v_now, 'totp_verify',
+                                           CASE WHEN v_decision = 'locked' THEN 'throttled' ELSE 'disabled' END,
+                                           totp_verify.credential_id);
         RETURN false;
     END IF;
 
@@ -994,10 +1009,9 @@ BEGIN
             RETURN true;
         END IF;
     END IF;
-    PERFORM mfa_internal._attempt_failed_user(v_cred.user_id, 'c', v_realm, v_now);
-    INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
-    VALUES ('totp_verify', 'failure', CASE WHEN v_step IS NULL THEN 'wrong_code' ELSE 'replayed_code' END,
-            v_cred.realm_id, v_cred.user_id, totp_verify.credential_id);
+    PERFORM mfa_internal._login_failed('c', v_cred.user_id, NULL, v_realm, v_now, 'totp_verify',
+                                       CASE WHEN v_step IS NULL THEN 'wrong_code' ELSE 'replayed_code' END,
+                                       totp_verify.credential_id);
     RETURN false;
 END
 $function$;
@@ -1069,7 +1083,7 @@ DECLARE
     v_expires timestamptz;
     v_decision text;
 BEGIN
-    PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
+    PERFORM mfa_internal._login_ready();  -- first: on a standby, in a read-only transaction or not preloaded, for everyone alike
     IF authenticate_password.username IS NULL THEN
         PERFORM mfa_internal._raise('22004', 'username must not be null');
     END IF;
@@ -1109,9 +1123,9 @@ BEGIN
         v_decision := mfa_internal._attempt_admit(v_user_id, 'p', v_realm, mfa_internal._now());
         IF v_decision <> 'admit' THEN
             PERFORM mfa_internal._password_check(authenticate_password.password, NULL);
-            PERFORM mfa_internal._throttle_sync();  -- the flushes a counted failure costs, for equal timing
-            INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
-            VALUES ('password_login', 'failure', 'throttled', v_realm.realm_id, v_user_id, v_credential_id);
+            -- Its audit row goes through the worker like a counted failure's: the same round trip and flush.
+            PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, mfa_internal._now(), 'password_login',
+                                               'throttled', v_credential_id);
             RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
             RETURN;
         END IF;
@@ -1119,16 +1133,12 @@ BEGIN
 
     -- Unknown user, no password and wrong password do the same Argon2id work and give the same row.
     IF NOT mfa_internal._password_check(authenticate_password.password, v_hash) THEN
-        IF v_user_id IS NOT NULL THEN
-            PERFORM mfa_internal._attempt_failed_user(v_user_id, 'p', v_realm, mfa_internal._now());
-        ELSE
-            PERFORM mfa_internal._throttle_sync();  -- the flushes a counted failure costs, for equal timing
-        END IF;
-        INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
-        VALUES ('password_login', 'failure',
-                CASE WHEN v_user_id IS NULL THEN 'unknown_user' WHEN v_hash IS NULL THEN 'no_password'
-                     ELSE 'wrong_password' END,
-                v_realm.realm_id, v_user_id, v_credential_id);
+        -- Counted for a known user; an unknown user's audit row takes the same way, and as long.
+        PERFORM mfa_internal._login_failed(CASE WHEN v_user_id IS NOT NULL THEN 'p'::"char" END, v_user_id, NULL, v_realm,
+                                           mfa_internal._now(), 'password_login',
+                                           CASE WHEN v_user_id IS NULL THEN 'unknown_user'
+                                                WHEN v_hash IS NULL THEN 'no_password' ELSE 'wrong_password' END,
+                                           v_credential_id);
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
     END IF;
@@ -1193,7 +1203,7 @@ DECLARE
     v_token text;
     v_expires timestamptz;
 BEGIN
-    PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
+    PERFORM mfa_internal._login_ready();  -- first: on a standby, in a read-only transaction or not preloaded, for everyone alike
     IF _complete_mfa.kli_token IS NULL THEN
         PERFORM mfa_internal._raise('22004', 'token must not be null');
     END IF;
@@ -1208,7 +1218,7 @@ BEGIN
     FOR UPDATE;
     IF NOT FOUND THEN
         -- Not a kli_ token we issued (or purged): an attempt with no realm or user to name.
-        INSERT INTO mfa.events (type, result, reason) VALUES ('mfa_login', 'failure', 'invalid_token');
+        PERFORM mfa_internal._login_failed(NULL, NULL, NULL, NULL, v_now, 'mfa_login', 'invalid_token', NULL);
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
     END IF;
@@ -1216,8 +1226,7 @@ BEGIN
     WHERE u.user_id = v_user_id;
     IF NOT v_live THEN
         -- Used or expired: the attempt names a user, so it goes into the audit trail.
-        INSERT INTO mfa.events (type, result, reason, realm_id, user_id)
-        VALUES ('mfa_login', 'failure', 'invalid_token', v_realm.realm_id, v_user_id);
+        PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'invalid_token', NULL);
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
     END IF;
@@ -1225,20 +1234,17 @@ BEGIN
     -- The throttle, before any code is evaluated: a kli_ token dies after the realm's number of wrong
     -- codes (the user must give the password again), and code checks of the user are limited across all
     -- tokens and devices.
-    IF mfa_internal._attempt_check('t', v_mfa_token_id, v_token_failures, NULL, v_realm.mfa_token_max_failures,
-                          v_realm.mfa_token_max_failures, v_now) <> 'admit' THEN
+    IF mfa_internal._throttle_admit('t', v_mfa_token_id, v_realm.mfa_token_max_failures, v_realm.mfa_token_max_failures,
+                                    v_now) <> 'admit' THEN
         UPDATE mfa.mfa_tokens AS t SET consumed_at = v_now WHERE t.mfa_token_id = v_mfa_token_id;
-        INSERT INTO mfa.events (type, result, reason, realm_id, user_id)
-        VALUES ('mfa_login', 'failure', 'token_exhausted', v_realm.realm_id, v_user_id);
+        PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'token_exhausted', NULL);
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
     END IF;
     v_decision := mfa_internal._attempt_admit(v_user_id, 'c', v_realm, v_now);
     IF v_decision <> 'admit' THEN
-        PERFORM mfa_internal._throttle_sync();  -- the flushes a counted failure costs, for closer timing
-        INSERT INTO mfa.events (type, result, reason, realm_id, user_id)
-        VALUES ('mfa_login', 'failure', CASE WHEN v_decision = 'locked' THEN 'throttled' ELSE 'disabled' END,
-                v_realm.realm_id, v_user_id);
+        PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login',
+                                           CASE WHEN v_decision = 'locked' THEN 'throttled' ELSE 'disabled' END, NULL);
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
     END IF;
@@ -1267,28 +1273,23 @@ BEGIN
         v_replayed := true;
     END LOOP;
     IF v_matched IS NULL THEN
-        PERFORM mfa_internal._attempt_failed_user(v_user_id, 'c', v_realm, v_now);
-        SELECT f.new_failures INTO v_token_failures
-        FROM mfa_internal._attempt_failed('t', v_mfa_token_id, v_token_failures, NULL, v_realm.mfa_token_max_failures,
-                                 '0'::interval, '0'::interval, v_now) AS f;
+        -- One request to the worker counts the user's codes and the token, and writes the audit row.
+        v_token_failures := mfa_internal._login_failed('c', v_user_id, v_mfa_token_id, v_realm, v_now, 'mfa_login',
+                                                       CASE WHEN v_replayed THEN 'replayed_code' ELSE 'wrong_code' END,
+                                                       NULL);
         UPDATE mfa.mfa_tokens AS t SET failures = v_token_failures WHERE t.mfa_token_id = v_mfa_token_id;
-        INSERT INTO mfa.events (type, result, reason, realm_id, user_id)
-        VALUES ('mfa_login', 'failure', CASE WHEN v_replayed THEN 'replayed_code' ELSE 'wrong_code' END,
-                v_realm.realm_id, v_user_id);
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
     END IF;
 
     PERFORM mfa_internal._durable();
-    PERFORM mfa_internal._attempt_succeeded(v_user_id, 'c');
-    PERFORM mfa_internal._admit_reset('t', v_mfa_token_id);
+    PERFORM mfa_internal._attempt_succeeded(v_user_id, 'c');  -- the token's count ends with the token
 
     -- The kli_ token is single-use: of two calls racing with it, the second finds it consumed.
     UPDATE mfa.mfa_tokens AS t SET consumed_at = v_now
     WHERE t.mfa_token_id = v_mfa_token_id AND t.consumed_at IS NULL;
     IF NOT FOUND THEN
-        INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
-        VALUES ('mfa_login', 'failure', 'token_used', v_realm.realm_id, v_user_id, v_matched);
+        PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'token_used', v_matched);
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
     END IF;
@@ -1347,7 +1348,7 @@ BEGIN
     IF logout.token IS NULL THEN
         PERFORM mfa_internal._raise('22004', 'token must not be null');
     END IF;
-    PERFORM mfa_internal._durable();
+    PERFORM mfa_internal._durable_revocation();
     UPDATE mfa.sessions AS s SET revoked_at = v_now
     WHERE s.token_digest = mfa_internal._token_digest(logout.token) AND s.revoked_at IS NULL AND s.expires_at > v_now
     RETURNING s.user_id INTO v_user_id;
@@ -1443,14 +1444,15 @@ DECLARE
 BEGIN
     -- 1. Rollback-proof throttling needs the shared memory that only preloading gives.
     check_name := 'throttle_preloaded';
-    IF mfa_internal._throttle_shared() THEN
+    IF mfa_internal._throttle_preloaded() THEN
         status := 'ok';
-        detail := 'pg_mfa is in shared_preload_libraries: failed guesses are counted in shared memory at once.';
+        detail := 'pg_mfa is in shared_preload_libraries: failed guesses are recorded durably by a background '
+                  'worker, beyond the reach of rollbacks.';
         advice := NULL;
     ELSE
         status := 'warning';
-        detail := 'pg_mfa is not preloaded: failed guesses are counted transactionally, so a caller that rolls '
-                  'back its transaction (or a savepoint, or an EXCEPTION block) gets its guesses back.';
+        detail := 'pg_mfa is not preloaded: the login functions refuse to run (SQLSTATE 55000); only the '
+                  'primitives and validate_session work.';
         advice := 'Add pg_mfa to shared_preload_libraries and restart the server.';
     END IF;
     RETURN NEXT;
@@ -2081,7 +2083,6 @@ SELECT pg_catalog.pg_extension_config_dump('mfa.realms', '');
 SELECT pg_catalog.pg_extension_config_dump('mfa.users', '');
 SELECT pg_catalog.pg_extension_config_dump('mfa.credentials', '');
 SELECT pg_catalog.pg_extension_config_dump('mfa.totp_secrets', '');
-SELECT pg_catalog.pg_extension_config_dump('mfa.user_lockouts', '');
 SELECT pg_catalog.pg_extension_config_dump('mfa.mfa_tokens', '');
 SELECT pg_catalog.pg_extension_config_dump('mfa.sessions', '');
 SELECT pg_catalog.pg_extension_config_dump('mfa.events', '');
@@ -2104,3 +2105,7 @@ $config$;
 -- be another role's.
 SELECT pg_catalog.pg_extension_config_dump('mfa.rights',
     'WHERE EXISTS (SELECT FROM pg_catalog.pg_roles AS r WHERE r.oid OPERATOR(pg_catalog.=) role)');
+-- The throttle's journal and its sequence (a restored database must go on numbering after the restored
+-- rows: the highest entry_id of a subject is its state), after the rights as the upgrade from 0.1.0 adds them.
+SELECT pg_catalog.pg_extension_config_dump('mfa.throttle_journal', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('mfa.throttle_journal', 'entry_id'), '');
