@@ -28,6 +28,10 @@ int verify_max_iterations = 5;
 // clock. Text rather than a real, so SHOW prints 2000000000 and not 2e+09.
 char* clock_override_text = nullptr;
 bool clock_override_set = false;
+
+// Lets a database still at 0.1.0 log users in with this library, counting failures as 0.1.0 did without
+// preloading (transactionally: a caller who rolls back gets its guesses back). Off: 0.1.0's flows refuse.
+bool legacy_throttle = false;
 std::int64_t clock_override_seconds = 0;
 
 // Seconds from 1970 to 9999-12-31, the last day timestamptz input takes.
@@ -99,11 +103,20 @@ void DefineSettings() {
                                "Superuser-only: it decides which codes and tokens are valid.",
                                &clock_override_text, "", PGC_SUSET, 0, CheckClockOverride, AssignClockOverride,
                                nullptr);
+    DefineCustomBoolVariable("pg_mfa.legacy_throttle",
+                             "Lets databases whose pg_mfa is still at 0.1.0 log users in (for the time of an update).",
+                             "0.1.0's functions then count failed attempts transactionally: a caller who rolls "
+                             "back gets its guesses back. Off, they raise 55000 until ALTER EXTENSION pg_mfa UPDATE.",
+                             &legacy_throttle, false, PGC_SUSET, 0, nullptr, nullptr, nullptr);
 #if PG_VERSION_NUM >= 150000
     MarkGUCPrefixReserved("pg_mfa");
 #else
     EmitWarningsOnPlaceholders("pg_mfa");
 #endif
+}
+
+bool LegacyThrottleAllowed() noexcept {
+    return legacy_throttle;
 }
 
 core::Argon2Params CurrentArgon2Params() noexcept {

@@ -93,10 +93,19 @@ core::Status Guarded(Body&& body) noexcept {
 // Registered by module.cpp's _PG_init.
 void DefineSettings();
 
+// IntervalMicros converts a delay to microseconds (a month as 30 days), saturating instead of overflowing
+// (throttle.cpp).
+int64 IntervalMicros(const Interval* interval) noexcept;
+
+// LegacyThrottleAllowed: pg_mfa.legacy_throttle (module.cpp), whether 0.1.0's flows may run with this library.
+bool LegacyThrottleAllowed() noexcept;
+
 // DefineThrottle sets up the throttle's shared memory and worker when pg_mfa is being preloaded (throttle.cpp).
 void DefineThrottle();
 
-// RequireThrottle raises 55000 unless pg_mfa is preloaded (the login flows need the throttle's worker).
+// RequireThrottle readies the throttle for a login flow, before it looks anything up: raises 55000 unless
+// pg_mfa is preloaded and its tables are committed, and reserves the database's worker (started and running
+// before any guess is evaluated; 53000 when none can be started).
 void RequireThrottle();
 
 // RequireCommitWait makes the current transaction's commit flush its WAL and wait for the synchronous

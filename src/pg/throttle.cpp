@@ -101,6 +101,7 @@ enum SlotState : int32 { kSlotFree = 0, kSlotStarting, kSlotRunning };
 // One background worker, serving one database (whichever installation of pg_mfa it has).
 struct WorkerSlot {
     Oid database;
+    uint32 generation;  // counts the slot's assignments: a request or a worker of an earlier one is stale
     int32 state;
     int32 pid;
     Latch* latch;
@@ -115,8 +116,10 @@ constexpr int kEventText = 32;
 // One per backend: a failure to record, and the answer. Protected by queue_lock.
 struct Request {
     int32 state;
-    int32 slot;      // the worker slot this backend uses, -1 none
-    bool reserved;   // admitted an attempt in the current transaction: the worker must stay
+    int32 slot;          // the worker slot this backend uses, -1 none
+    uint32 generation;   // of that slot
+    Oid database;        // this backend's
+    bool reserved;       // admitted an attempt in the current transaction: the worker must stay
     bool abandoned;  // the backend exited while its request was in the worker's hands
     Latch* latch;
     Oid schema;      // the installation the request is for (schema mfa's oid)
@@ -167,9 +170,10 @@ WorkerSlot* slots = nullptr;
 Request* requests = nullptr;
 HTAB* cache = nullptr;
 shmem_startup_hook_type previous_startup = nullptr;
-#if PG_VERSION_NUM >= 150000
-shmem_request_hook_type previous_request = nullptr;
+#if PG_VERSION_NUM < 150000
+#error "pg_mfa needs PostgreSQL 15 or later (shmem_request_hook; MaxBackends known when memory is requested)"
 #endif
+shmem_request_hook_type previous_request = nullptr;
 
 int RequestCount() {
     return MaxBackends;
@@ -183,11 +187,9 @@ Size SharedSize() {
 }
 
 void RequestShared() {
-#if PG_VERSION_NUM >= 150000
     if (previous_request != nullptr) {
         previous_request();
     }
-#endif
     RequestAddinShmemSpace(SharedSize());
     RequestNamedLWLockTranche("pg_mfa", 2);
 }
@@ -228,15 +230,6 @@ void StartupShared() {
     cache = ShmemInitHash("pg_mfa throttle cache", max_entries, max_entries, &info,
                           HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
     LWLockRelease(AddinShmemInitLock);
-    if (!IsUnderPostmaster) {
-        // 0.1.0 kept its counts in two files of its own in the data directory; the journal replaced them
-        // (the upgrade script carries the counts committed to the tables over).
-        for (const char* old_file : {"pg_mfa_throttle.state", "pg_mfa_throttle.log"}) {
-            if (unlink(old_file) == 0) {
-                ereport(LOG, (errmsg("pg_mfa: removed \"%s\", a file of pg_mfa 0.1.0 that is no longer used", old_file)));
-            }
-        }
-    }
 }
 
 bool Preloaded() {
@@ -254,16 +247,25 @@ void RequirePreloaded() {
     }
 }
 
-Request* MyRequest() {
+// MyRequestOrNull returns this backend's request slot, or nullptr if it has none (not preloaded).
+Request* MyRequestOrNull() {
 #if PG_VERSION_NUM >= 170000
     const int index = MyProcNumber;
 #else
     const int index = MyBackendId - 1;
 #endif
-    if (index < 0 || index >= shared->request_count) {
-        elog(ERROR, "pg_mfa: backend %d has no throttle request slot", index);
+    if (shared == nullptr || index < 0 || index >= shared->request_count) {
+        return nullptr;
     }
     return &requests[index];
+}
+
+Request* MyRequest() {
+    Request* mine = MyRequestOrNull();
+    if (mine == nullptr) {
+        elog(ERROR, "pg_mfa: this backend has no throttle request slot");
+    }
+    return mine;
 }
 
 ThrottleKey MakeKey(char kind, int64 subject, Oid schema) {
@@ -321,10 +323,26 @@ void CacheStore(const ThrottleKey& key, const pg_mfa::core::LockoutState& state,
         dlist_push_head(&shared->lru, &entry->lru);
     } else {
         dlist_move_head(&shared->lru, &entry->lru);
+        if (entry->journal_id > journal_id) {  // a later row is cached already: the journal's order wins
+            LWLockRelease(shared->cache_lock);
+            return;
+        }
     }
     entry->failures = state.failures;
     entry->locked_until = state.locked_until;
     entry->journal_id = journal_id;
+    LWLockRelease(shared->cache_lock);
+}
+
+// CacheRemove drops a subject from the cache (the next lookup reads the journal).
+void CacheRemove(const ThrottleKey& key) {
+    LWLockAcquire(shared->cache_lock, LW_EXCLUSIVE);
+    auto* entry = static_cast<CacheEntry*>(hash_search(cache, &key, HASH_FIND, nullptr));
+    if (entry != nullptr) {
+        dlist_delete(&entry->lru);
+        hash_search(cache, &key, HASH_REMOVE, nullptr);
+        shared->cache_used -= 1;
+    }
     LWLockRelease(shared->cache_lock);
 }
 
@@ -449,19 +467,8 @@ int wanted_commit_level = -1;  // a synchronous_commit level the commit must rea
 bool callbacks_registered = false;
 
 void EndReservation() {
-    if (!Preloaded()) {
-        return;
-    }
-#if PG_VERSION_NUM >= 170000
-    const int index = MyProcNumber;
-#else
-    const int index = MyBackendId - 1;
-#endif
-    if (index < 0 || index >= shared->request_count) {
-        return;
-    }
-    Request* mine = &requests[index];
-    if (mine->reserved) {
+    Request* mine = MyRequestOrNull();
+    if (mine != nullptr && mine->reserved) {
         LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
         mine->reserved = false;
         LWLockRelease(shared->queue_lock);
@@ -480,10 +487,12 @@ void AtTransactionEnd(XactEvent event, void*) {
             }
             break;
         case XACT_EVENT_PRE_PREPARE:
-            if (wanted_commit_level >= 0) {
+            if (wanted_commit_level >= 0 || pending_forgives != NIL) {
                 ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                                errmsg("pg_mfa: cannot prepare a transaction that consumed or revoked a token"),
-                                errdetail("Its commit would not be made to wait for the synchronous standbys.")));
+                                errmsg("pg_mfa: cannot prepare a transaction in which a login succeeded or a token was "
+                                       "consumed or revoked"),
+                                errdetail("Its commit, later, would neither wait for the synchronous standbys nor "
+                                          "reach the throttle's cache.")));
             }
             break;
         case XACT_EVENT_COMMIT:
@@ -516,15 +525,19 @@ void AtSubtransactionEnd(SubXactEvent event, SubTransactionId, SubTransactionId,
     }
     const int level = GetCurrentTransactionNestLevel();  // the subtransaction that ends
     if (event == SUBXACT_EVENT_ABORT_SUB) {
-        // Rolled back with the savepoint: its forgiving rows are gone, and so are their effects.
+        // Rolled back with the savepoint: its forgiving rows are gone, and so are their effects. The new list
+        // lives in TopTransactionContext with its elements: this callback runs in TransactionAbortContext,
+        // which is reset when the subtransaction has been cleaned up.
+        MemoryContext previous = MemoryContextSwitchTo(TopTransactionContext);
         List* kept = NIL;
         ListCell* cell;
         foreach (cell, pending_forgives) {
             auto* pending = static_cast<PendingForgive*>(lfirst(cell));
             if (pending->nest_level < level) {
-                kept = lappend(kept, pending);  // TopTransactionContext: see Forgive
+                kept = lappend(kept, pending);
             }
         }
+        MemoryContextSwitchTo(previous);
         pending_forgives = kept;
     } else if (event == SUBXACT_EVENT_COMMIT_SUB) {
         ListCell* cell;
@@ -537,28 +550,36 @@ void AtSubtransactionEnd(SubXactEvent event, SubTransactionId, SubTransactionId,
     }
 }
 
+// AtBackendExit runs when the backend exits, before its transaction is aborted and its locks released (it
+// was registered after PostgreSQL's own clean-up). A failure in the worker's hands is waited for: the
+// subject's lock must not pass to the next attempt before the count is committed (a caller that terminates
+// its own backend while the failure is recorded gains nothing). Interrupts are not serviced here; the wait
+// ends when the request is answered or the worker is gone.
 void AtBackendExit(int, Datum) {
     pg_mfa::pg::ReleaseLargeHash();
-    if (!Preloaded()) {
+    Request* mine = MyRequestOrNull();
+    if (mine == nullptr) {
         return;
     }
-#if PG_VERSION_NUM >= 170000
-    const int index = MyProcNumber;
-#else
-    const int index = MyBackendId - 1;
-#endif
-    if (index < 0 || index >= shared->request_count) {
-        return;
+    for (;;) {
+        LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
+        const bool in_flight = mine->state == kRequestPending || mine->state == kRequestTaken;
+        const bool worker_alive = mine->slot >= 0 && slots[mine->slot].state != kSlotFree &&
+                                  slots[mine->slot].generation == mine->generation;
+        if (!in_flight || !worker_alive) {
+            mine->reserved = false;
+            if (in_flight) {
+                mine->abandoned = true;  // whoever answers it frees it
+            } else {
+                mine->state = kRequestFree;
+            }
+            LWLockRelease(shared->queue_lock);
+            return;
+        }
+        LWLockRelease(shared->queue_lock);
+        (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 100, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
     }
-    Request* mine = &requests[index];
-    LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
-    mine->reserved = false;
-    if (mine->state == kRequestPending || mine->state == kRequestTaken) {
-        mine->abandoned = true;  // the worker frees it when done
-    } else {
-        mine->state = kRequestFree;
-    }
-    LWLockRelease(shared->queue_lock);
 }
 
 void RegisterCallbacks() {
@@ -581,7 +602,15 @@ void WantCommitLevel(int level) {
 // ---------------------------------------------------------------------------------------------------------
 // The worker, seen from a backend
 
-bool StartWorker(int index) {
+// What a worker is told at its start: its database, and the slot generation it was started for.
+struct WorkerStart {
+    Oid database;
+    uint32 generation;
+};
+
+// StartWorker registers the worker of slot `index`. Returns its handle, or nullptr when no background worker
+// slot is free.
+BackgroundWorkerHandle* StartWorker(int index, uint32 generation) {
     BackgroundWorker worker;
     memset(&worker, 0, sizeof worker);
     worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -592,25 +621,35 @@ bool StartWorker(int index) {
     snprintf(worker.bgw_name, BGW_MAXLEN, "pg_mfa throttle worker for database %u", MyDatabaseId);
     snprintf(worker.bgw_type, BGW_MAXLEN, "pg_mfa throttle");
     worker.bgw_main_arg = Int32GetDatum(index);
-    memcpy(worker.bgw_extra, &MyDatabaseId, sizeof(Oid));
-    worker.bgw_notify_pid = 0;
+    const WorkerStart start = {MyDatabaseId, generation};
+    static_assert(sizeof start <= BGW_EXTRALEN, "bgw_extra holds the start");
+    memcpy(worker.bgw_extra, &start, sizeof start);
+    worker.bgw_notify_pid = MyProcPid;  // the postmaster sets our latch when it starts or stops
     BackgroundWorkerHandle* handle = nullptr;
-    return RegisterDynamicBackgroundWorker(&worker, &handle);
+    if (!RegisterDynamicBackgroundWorker(&worker, &handle)) {
+        return nullptr;
+    }
+    return handle;
 }
 
-// ReserveWorker makes sure this installation has a worker (starting one if needed) and marks this backend
-// as one that may hand it a failure before the transaction ends, so it does not leave meanwhile. With
-// `wait`, returns only once the worker is running. Raises 53000 when no worker can be started: at
-// admission, before any guess is evaluated.
+// ReserveWorker makes sure this database has a worker (starting one if needed) and marks this backend as one
+// that may hand it a failure before the transaction ends, so it does not leave meanwhile. With `wait`,
+// returns only once the worker is running. Raises 53000 when no worker can be started. The login flows call
+// it (waiting) before they look anything up, so that happens before any guess is evaluated, and takes as
+// long for every caller.
 int ReserveWorker(bool wait) {
     RegisterCallbacks();
     Request* mine = MyRequest();
+    BackgroundWorkerHandle* handle = nullptr;  // of a worker this call started and waits for
+    int started_index = -1;
+    uint32 started_generation = 0;
     int attempts = 0;
     for (;;) {
         const TimestampTz now = GetCurrentTimestamp();
         int index = -1;
         bool start = false;
         bool running = false;
+        uint32 generation = 0;
         LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
         for (int i = 0; i < shared->slot_count; ++i) {
             WorkerSlot* slot = &slots[i];
@@ -627,6 +666,7 @@ int ReserveWorker(bool wait) {
                 if (slots[i].state == kSlotFree) {
                     index = i;
                     slots[i].database = MyDatabaseId;
+                    slots[i].generation += 1;
                     slots[i].state = kSlotStarting;
                     slots[i].pid = 0;
                     slots[i].latch = nullptr;
@@ -636,7 +676,12 @@ int ReserveWorker(bool wait) {
             }
         }
         if (index >= 0) {
-            mine->slot = index;
+            generation = slots[index].generation;
+            if (mine->state != kRequestPending && mine->state != kRequestTaken) {
+                mine->slot = index;  // a request in flight keeps the worker it was given
+                mine->generation = generation;
+                mine->database = MyDatabaseId;
+            }
             mine->reserved = true;
             mine->latch = MyLatch;
             slots[index].last_used = now;
@@ -651,23 +696,45 @@ int ReserveWorker(bool wait) {
                                       max_worker_processes),
                             errhint("Raise max_worker_processes.")));
         }
-        if (start && !StartWorker(index)) {
-            LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
-            slots[index].state = kSlotFree;
-            LWLockRelease(shared->queue_lock);
-            ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_RESOURCES),
-                            errmsg("pg_mfa: could not start the throttle's background worker"),
-                            errdetail("All background worker slots (max_worker_processes = %d) are in use.",
-                                      max_worker_processes),
-                            errhint("Raise max_worker_processes.")));
+        if (start) {
+            handle = StartWorker(index, generation);
+            if (handle == nullptr) {
+                LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
+                if (slots[index].generation == generation && slots[index].state == kSlotStarting) {
+                    slots[index].state = kSlotFree;
+                }
+                LWLockRelease(shared->queue_lock);
+                ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+                                errmsg("pg_mfa: could not start the throttle's background worker"),
+                                errdetail("All background worker slots (max_worker_processes = %d) are in use.",
+                                          max_worker_processes),
+                                errhint("Raise max_worker_processes.")));
+            }
+            started_index = index;
+            started_generation = generation;
         }
         if (!wait || running) {
             return index;
         }
-        if (start && ++attempts > 3) {
-            ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_RESOURCES),
-                            errmsg("pg_mfa: the throttle's background worker does not start"),
-                            errhint("The server log says why.")));
+        if (handle != nullptr) {
+            // A worker this call started that stopped before it reported in (its database is being dropped,
+            // say): free its slot and try again, a few times.
+            pid_t pid = 0;
+            const BgwHandleStatus status = GetBackgroundWorkerPid(handle, &pid);
+            if (status == BGWH_STOPPED || status == BGWH_POSTMASTER_DIED) {
+                LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
+                if (slots[started_index].generation == started_generation &&
+                    slots[started_index].state == kSlotStarting) {
+                    slots[started_index].state = kSlotFree;
+                }
+                LWLockRelease(shared->queue_lock);
+                handle = nullptr;
+                if (++attempts >= 3) {
+                    ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+                                    errmsg("pg_mfa: the throttle's background worker does not start"),
+                                    errhint("The server log says why.")));
+                }
+            }
         }
         (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 10, PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);
@@ -681,9 +748,9 @@ struct Outcome {
     int32 token_failures;
 };
 
-// SubmitFailure hands a failure (and its audit row) to the worker and waits until the worker has
-// committed it. Query cancels wait meanwhile: the failure is recorded before any answer.
-Outcome SubmitFailure(const Request& what, Oid schema) {
+// SendAndWait hands a failure to the worker and waits until it has committed it. The caller holds query
+// cancels (SubmitFailure).
+Outcome SendAndWait(const Request& what, Oid schema) {
     Request* mine = MyRequest();
     // A request an earlier backend with this slot left behind is finished first.
     for (;;) {
@@ -702,29 +769,31 @@ Outcome SubmitFailure(const Request& what, Oid schema) {
         CHECK_FOR_INTERRUPTS();
     }
 
-    int index = ReserveWorker(true);
+    (void) ReserveWorker(true);  // running already, unless it died since the admission
     Latch* worker_latch = nullptr;
     LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
     const int32 slot = mine->slot;
+    const uint32 generation = mine->generation;
     const bool reserved = mine->reserved;
     memcpy(mine, &what, sizeof *mine);
     mine->slot = slot;
+    mine->generation = generation;
+    mine->database = MyDatabaseId;
     mine->reserved = reserved;
     mine->abandoned = false;
     mine->latch = MyLatch;
     mine->schema = schema;
     mine->state = kRequestPending;
-    worker_latch = slots[index].latch;
+    worker_latch = slots[slot].generation == generation ? slots[slot].latch : nullptr;
     LWLockRelease(shared->queue_lock);
     if (worker_latch != nullptr) {
         SetLatch(worker_latch);
     }
 
     Outcome outcome = {0, 0, 0};
-    bool failed = false;
-    HOLD_CANCEL_INTERRUPTS();
     for (;;) {
         bool done = false;
+        bool failed = false;
         bool orphaned = false;
         LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
         if (mine->state == kRequestDone || mine->state == kRequestFailed) {
@@ -734,17 +803,26 @@ Outcome SubmitFailure(const Request& what, Oid schema) {
             outcome.token_failures = mine->token_failures;
             mine->state = kRequestFree;
             done = true;
-        } else if (mine->state == kRequestPending && slots[mine->slot].state == kSlotFree) {
-            orphaned = true;  // the worker left before taking it: start another
+        } else if (mine->state == kRequestPending &&
+                   (slots[mine->slot].state == kSlotFree || slots[mine->slot].generation != mine->generation)) {
+            orphaned = true;  // the worker left before taking it: hand it to a new one
         }
         LWLockRelease(shared->queue_lock);
+        if (failed) {
+            ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+                            errmsg("pg_mfa: the throttle's background worker could not record a failed attempt"),
+                            errhint("The server log says why.")));
+        }
         if (done) {
-            break;
+            return outcome;
         }
         if (orphaned) {
             const int moved = ReserveWorker(true);
             LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
-            mine->slot = moved;
+            if (mine->state == kRequestPending) {
+                mine->slot = moved;
+                mine->generation = slots[moved].generation;
+            }
             worker_latch = slots[moved].latch;
             LWLockRelease(shared->queue_lock);
             if (worker_latch != nullptr) {
@@ -754,21 +832,39 @@ Outcome SubmitFailure(const Request& what, Oid schema) {
         }
         (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 100, PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);
-        CHECK_FOR_INTERRUPTS();  // a termination still ends the backend; the worker finishes the request
+        CHECK_FOR_INTERRUPTS();  // a termination still ends the backend, once the request is answered (AtBackendExit)
     }
-    RESUME_CANCEL_INTERRUPTS();
-    if (failed) {
-        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-                        errmsg("pg_mfa: the throttle's background worker could not record a failed attempt"),
-                        errhint("The server log says why.")));
+}
+
+// SubmitFailure records a failure through the worker. The guess it counts has been evaluated: from here to the
+// answer no query cancel or statement_timeout is serviced, so the caller cannot learn the outcome without the
+// count (a termination waits for the count in AtBackendExit).
+Outcome SubmitFailure(const Request& what, Oid schema) {
+    Outcome outcome = {0, 0, 0};
+    HOLD_CANCEL_INTERRUPTS();
+    PG_TRY();
+    {
+        outcome = SendAndWait(what, schema);
     }
+    PG_FINALLY();
+    {
+        RESUME_CANCEL_INTERRUPTS();
+    }
+    PG_END_TRY();
     return outcome;
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // The worker
 
-volatile int worker_slot = -1;
+volatile int worker_slot = -1;     // the slot this worker process serves, -1 none
+volatile uint32 worker_generation = 0;
+
+// Mine: whether a request is for this worker (its slot, and the slot's assignment this worker was started
+// for). Called with queue_lock held.
+bool Mine(const Request& request, int index) {
+    return request.slot == index && request.generation == worker_generation;
+}
 
 void WorkerExit(int, Datum) {
     const int index = worker_slot;
@@ -776,7 +872,7 @@ void WorkerExit(int, Datum) {
         return;
     }
     LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
-    if (slots[index].pid == MyProcPid || slots[index].state == kSlotStarting) {
+    if (slots[index].generation == worker_generation && slots[index].state != kSlotFree) {
         slots[index].state = kSlotFree;
         slots[index].pid = 0;
         slots[index].latch = nullptr;
@@ -784,7 +880,7 @@ void WorkerExit(int, Datum) {
     }
     for (int i = 0; i < shared->request_count; ++i) {
         Request* request = &requests[i];
-        if (request->slot != index) {
+        if (!Mine(*request, index)) {
             continue;
         }
         if (request->state == kRequestTaken) {
@@ -796,6 +892,8 @@ void WorkerExit(int, Datum) {
     }
     LWLockRelease(shared->queue_lock);
 }
+
+void RaiseCommitLevel();
 
 struct Recorded {
     ThrottleKey key;
@@ -861,7 +959,7 @@ void InsertEvent(const Request& request) {
 }
 
 // CountFailure records one more failure of a subject in this batch's transaction. The state before it is
-// an earlier record of this batch, else the cache, else the journal.
+// an earlier record of this batch, else the journal's latest row.
 void CountFailure(char kind, int64 subject, Oid schema, const pg_mfa::core::LockoutPolicy& policy, TimestampTz now,
                   Recorded* batch, int* recorded, pg_mfa::core::LockoutState* result) {
     const ThrottleKey key = MakeKey(kind, subject, schema);
@@ -875,8 +973,8 @@ void CountFailure(char kind, int64 subject, Oid schema, const pg_mfa::core::Lock
     }
     if (found >= 0) {
         state = batch[found].state;
-    } else if (!CacheFind(key, &state, &journal_id)) {
-        ReadJournal(kind, subject, &state, &journal_id);
+    } else {
+        ReadJournal(kind, subject, &state, &journal_id);  // the record, not the cache, is counted on
     }
     pg_mfa::core::RecordFailure(policy, now, &state);
     const int64 id = InsertJournal(kind, subject, state, now);
@@ -891,7 +989,7 @@ void CountFailure(char kind, int64 subject, Oid schema, const pg_mfa::core::Lock
 
 // RecordRequest writes one request's counts and audit row, and puts its answer into it.
 void RecordRequest(Request* request, Oid schema, Recorded* recorded, int* recorded_count) {
-    if (request->schema != schema) {  // dropped meanwhile, or not yet committed (admission refuses that)
+    if (request->database != MyDatabaseId || request->schema != schema) {  // dropped meanwhile, or not committed
         ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                         errmsg("pg_mfa: the installation the failed attempt is for is not this database's")));
     }
@@ -925,6 +1023,7 @@ void RecordBatch(int index, Request* taken, int* owners, int count) {
     int recorded_count = 0;
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
+    RaiseCommitLevel();
     if (SPI_connect() != SPI_OK_CONNECT) {
         elog(ERROR, "pg_mfa: SPI_connect failed");
     }
@@ -965,15 +1064,21 @@ void RecordBatch(int index, Request* taken, int* owners, int count) {
     }
     PopActiveSnapshot();
     SPI_finish();
+    // Out of the cache until the commit is done: if this process died between the commit and the store
+    // below, the next lookup reads the journal instead of a count that is too low.
+    for (int i = 0; i < recorded_count; ++i) {
+        CacheRemove(recorded[i].key);
+    }
     CommitTransactionCommand();
     pgstat_report_activity(STATE_IDLE, nullptr);
+    pgstat_report_stat(false);
     for (int i = 0; i < recorded_count; ++i) {
         CacheStore(recorded[i].key, recorded[i].state, recorded[i].journal_id);
     }
     LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
     for (int i = 0; i < count; ++i) {
         Request* request = &requests[owners[i]];
-        if (request->state != kRequestTaken) {
+        if (request->state != kRequestTaken || !Mine(*request, index)) {
             continue;
         }
         if (request->abandoned) {
@@ -1031,13 +1136,33 @@ void Compact() {
     SPI_finish();
     CommitTransactionCommand();
     pgstat_report_activity(STATE_IDLE, nullptr);
+    pgstat_report_stat(false);
 }
 
-// RaiseWorkerCommitLevel: the worker's commits wait for synchronous standbys (a failure acknowledged is
-// on them), unless the server asks for even more.
-void RaiseWorkerCommitLevel() {
+// RaiseCommitLevel: the worker's commits wait for the synchronous standbys (a failure it acknowledges is on
+// them), unless the server asks for even more. SET LOCAL for the current transaction: a reload of the
+// configuration still applies to the next one.
+void RaiseCommitLevel() {
     if (synchronous_commit < SYNCHRONOUS_COMMIT_REMOTE_FLUSH) {
-        SetConfigOption("synchronous_commit", "on", PGC_SUSET, PGC_S_OVERRIDE);
+        (void) set_config_option("synchronous_commit", "on", PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+    }
+}
+
+// PinWorkerSettings overrides settings a role or database may have set (ALTER ROLE/DATABASE ... SET) that
+// would make the worker's transactions fail or behave otherwise than it is written for.
+void PinWorkerSettings() {
+    const char* settings[][2] = {
+        {"statement_timeout", "0"},
+        {"lock_timeout", "0"},
+        {"idle_in_transaction_session_timeout", "0"},
+        {"default_transaction_isolation", "read committed"},
+        {"default_transaction_read_only", "off"},
+        {"default_transaction_deferrable", "off"},
+        {"session_replication_role", "origin"},
+        {"search_path", "pg_catalog, pg_temp"},
+    };
+    for (const auto& setting : settings) {
+        SetConfigOption(setting[0], setting[1], PGC_SUSET, PGC_S_OVERRIDE);
     }
 }
 
@@ -1045,20 +1170,34 @@ void RaiseWorkerCommitLevel() {
 
 extern "C" void pg_mfa_throttle_worker(Datum argument) {
     const int index = DatumGetInt32(argument);
-    Oid database = InvalidOid;
-    memcpy(&database, MyBgworkerEntry->bgw_extra, sizeof(Oid));
+    WorkerStart start;
+    memcpy(&start, MyBgworkerEntry->bgw_extra, sizeof start);
     if (shared == nullptr || index < 0 || index >= shared->slot_count) {
         proc_exit(1);
     }
+    // The slot must still be waiting for this worker (a worker that started too late finds it reused).
+    LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
+    const bool expected = slots[index].generation == start.generation && slots[index].state == kSlotStarting &&
+                          slots[index].database == start.database;
+    LWLockRelease(shared->queue_lock);
+    if (!expected) {
+        proc_exit(0);
+    }
     worker_slot = index;
+    worker_generation = start.generation;
     before_shmem_exit(WorkerExit, (Datum) 0);
     pqsignal(SIGTERM, die);
     pqsignal(SIGHUP, SignalHandlerForConfigReload);
     BackgroundWorkerUnblockSignals();
-    BackgroundWorkerInitializeConnectionByOid(database, InvalidOid, 0);
-    RaiseWorkerCommitLevel();
+    BackgroundWorkerInitializeConnectionByOid(start.database, InvalidOid, 0);
+    PinWorkerSettings();
 
     LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
+    if (slots[index].generation != worker_generation || slots[index].state != kSlotStarting) {
+        LWLockRelease(shared->queue_lock);
+        worker_slot = -1;
+        proc_exit(0);
+    }
     slots[index].state = kSlotRunning;
     slots[index].pid = MyProcPid;
     slots[index].latch = MyLatch;
@@ -1067,7 +1206,7 @@ extern "C" void pg_mfa_throttle_worker(Datum argument) {
     for (int i = 0; i < shared->request_count; ++i) {
         if (requests[i].slot == index && requests[i].latch != nullptr &&
             (requests[i].reserved || requests[i].state == kRequestPending)) {
-            SetLatch(requests[i].latch);
+            SetLatch(requests[i].latch);  // waiting for the worker to run, or orphaned and looking for one
         }
     }
     LWLockRelease(shared->queue_lock);
@@ -1080,13 +1219,12 @@ extern "C" void pg_mfa_throttle_worker(Datum argument) {
         if (ConfigReloadPending) {
             ConfigReloadPending = false;
             ProcessConfigFile(PGC_SIGHUP);
-            RaiseWorkerCommitLevel();
         }
         int count = 0;
         bool idle = false;
         LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
         for (int i = 0; i < shared->request_count && count < kBatch; ++i) {
-            if (requests[i].slot == index && requests[i].state == kRequestPending) {
+            if (Mine(requests[i], index) && requests[i].state == kRequestPending) {
                 requests[i].state = kRequestTaken;
                 memcpy(&taken[count], &requests[i], sizeof(Request));
                 owners[count++] = i;
@@ -1096,7 +1234,7 @@ extern "C" void pg_mfa_throttle_worker(Datum argument) {
             TimestampDifferenceExceeds(slots[index].last_used, GetCurrentTimestamp(), kWorkerIdleMillis)) {
             idle = true;
             for (int i = 0; i < shared->request_count && idle; ++i) {
-                if (requests[i].slot == index && requests[i].reserved) {
+                if (Mine(requests[i], index) && requests[i].reserved) {
                     idle = false;
                 }
             }
@@ -1107,10 +1245,11 @@ extern "C" void pg_mfa_throttle_worker(Datum argument) {
             for (int i = 0; i < count; ++i) {
                 written += (taken[i].user_kind != 0 && taken[i].has_user) + taken[i].has_token;
             }
-            if (written >= kCompactEvery) {
-                Compact();
-                written = 0;
-            }
+            continue;
+        }
+        if (written >= kCompactEvery) {  // only with no request waiting: a compaction is not short
+            Compact();
+            written = 0;
             continue;
         }
         if (idle) {
@@ -1123,7 +1262,7 @@ extern "C" void pg_mfa_throttle_worker(Datum argument) {
             bool leave = true;
             LWLockAcquire(shared->queue_lock, LW_EXCLUSIVE);
             for (int i = 0; i < shared->request_count && leave; ++i) {
-                if (requests[i].slot == index && (requests[i].reserved || requests[i].state == kRequestPending)) {
+                if (Mine(requests[i], index) && (requests[i].reserved || requests[i].state == kRequestPending)) {
                     leave = false;
                 }
             }
@@ -1160,12 +1299,8 @@ void DefineThrottle() {
                             "About 100 bytes each. When full, the entry used longest ago makes room; its count "
                             "stays in mfa.throttle_journal and is read back when needed.",
                             &max_entries, 100000, 1000, 10000000, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
-#if PG_VERSION_NUM >= 150000
     previous_request = shmem_request_hook;
     shmem_request_hook = RequestShared;
-#else
-    RequestShared();
-#endif
     previous_startup = shmem_startup_hook;
     shmem_startup_hook = StartupShared;
 }
@@ -1195,8 +1330,21 @@ void ReleaseLargeHash() noexcept {
     }
 }
 
+int64 IntervalMicros(const Interval* interval) noexcept {
+    int64 days = 0;
+    int64 result = 0;
+    if (pg_mul_s64_overflow(static_cast<int64>(interval->month), DAYS_PER_MONTH, &days) ||
+        pg_add_s64_overflow(days, interval->day, &days) || pg_mul_s64_overflow(days, USECS_PER_DAY, &result) ||
+        pg_add_s64_overflow(result, interval->time, &result)) {
+        return (interval->month < 0 || interval->day < 0) ? PG_INT64_MIN : PG_INT64_MAX;
+    }
+    return result;
+}
+
 void RequireThrottle() {
     RequirePreloaded();
+    RequireCommittedJournal(MfaSchema());
+    (void) ReserveWorker(true);
 }
 
 void RequireCommitWait(bool revocation) {
@@ -1221,18 +1369,6 @@ TimestampTz FiniteNow(FunctionCallInfo fcinfo, int argument) {
         ereport(ERROR, (errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE), errmsg("pg_mfa: the time of an attempt must be finite")));
     }
     return now;
-}
-
-// IntervalMicros converts a delay to microseconds (a month as 30 days), saturating instead of overflowing.
-int64 IntervalMicros(const Interval* interval) {
-    int64 days = 0;
-    int64 result = 0;
-    if (pg_mul_s64_overflow(static_cast<int64>(interval->month), DAYS_PER_MONTH, &days) ||
-        pg_add_s64_overflow(days, interval->day, &days) || pg_mul_s64_overflow(days, USECS_PER_DAY, &result) ||
-        pg_add_s64_overflow(result, interval->time, &result)) {
-        return (interval->month < 0 || interval->day < 0) ? PG_INT64_MIN : PG_INT64_MAX;
-    }
-    return result;
 }
 
 // CopyEventText copies an event type or reason (NULL: none) after checking it is one a failed attempt's audit
@@ -1312,8 +1448,8 @@ extern "C" Datum pg_mfa_throttle_failed(PG_FUNCTION_ARGS) {
     }
     what.threshold = PG_ARGISNULL(3) ? 0 : PG_GETARG_INT32(3);
     what.token_threshold = PG_ARGISNULL(4) ? 0 : PG_GETARG_INT32(4);
-    what.base_delay = PG_ARGISNULL(5) ? 0 : IntervalMicros(PG_GETARG_INTERVAL_P(5));
-    what.max_delay = PG_ARGISNULL(6) ? 0 : IntervalMicros(PG_GETARG_INTERVAL_P(6));
+    what.base_delay = PG_ARGISNULL(5) ? 0 : pg_mfa::pg::IntervalMicros(PG_GETARG_INTERVAL_P(5));
+    what.max_delay = PG_ARGISNULL(6) ? 0 : pg_mfa::pg::IntervalMicros(PG_GETARG_INTERVAL_P(6));
     what.now = FiniteNow(fcinfo, 7);
     CopyEventText(fcinfo, 8, kFailureEvents, what.event_type);
     CopyEventText(fcinfo, 9, kFailureReasons, what.event_reason);

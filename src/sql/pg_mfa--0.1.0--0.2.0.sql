@@ -100,6 +100,15 @@ WHERE x.failures > 0 OR x.locked_until IS NOT NULL
 ORDER BY x.subject, x.kind;
 SELECT pg_catalog.pg_extension_config_dump('mfa.throttle_journal', '');
 SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('mfa.throttle_journal', 'entry_id'), '');
+-- 0.1.0's counts that no rollback could undo lived in its files in the data directory, not in the table:
+-- this database's are carried over where they are higher (the files stay for other databases; README).
+CREATE FUNCTION mfa_internal._import_legacy_counts()
+RETURNS integer
+LANGUAGE c VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'pg_mfa_import_legacy_counts';
+SELECT mfa_internal._import_legacy_counts();
+DROP FUNCTION mfa_internal._import_legacy_counts();
 ALTER EXTENSION pg_mfa DROP TABLE mfa.user_lockouts;  -- also takes it out of the tables pg_dump dumps
 DROP TABLE mfa.user_lockouts;
 CREATE VIEW mfa.user_lockouts AS
