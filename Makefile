@@ -1,6 +1,8 @@
 # Makefile: pg_mfa through PGXS, plus the two commands everybody runs:
 #   make demo   build, install, start a throwaway cluster, walk through the primitives
 #   make test   unit tests (CMake/CTest), install, regression + isolation + interop on a throwaway cluster
+#   make tap    TAP suites (PostgreSQL::Test::Cluster) of standbys, failovers, backups and crashes, against the
+#               installed pg_mfa (make install first)
 
 EXTENSION   = pg_mfa
 EXTVERSION  = 0.2.0
@@ -68,7 +70,7 @@ check-symbols: $(shlib) $(DATA_built)
 # Header dependencies: rebuild everything when a header changes (the tree is small).
 $(OBJS): $(wildcard src/core/*.hpp src/pg/*.hpp)
 
-.PHONY: test demo unit fuzz interop deps
+.PHONY: test demo unit fuzz interop deps tap
 deps:
 	@scripts/install-deps
 
@@ -80,6 +82,11 @@ interop:
 
 test:
 	@scripts/run-tests
+
+# Not PGXS's TAP_TESTS = 1: that would make `make installcheck` run prove as the calling user (initdb
+# refuses root) from the checkout. test/tap/run runs the suites as `postgres` when called as root.
+tap:
+	@test/tap/run
 
 demo:
 	@scripts/demo
