@@ -1,8 +1,8 @@
 # 004_base_backup.pl: a base backup (pg_basebackup) taken in the middle of an attack.
 #
 # Before the backup: wrong codes and passwords, each in a transaction rolled back, against four users.
-# After it, on the primary: the attack on one user goes on, another user is forgiven by reset_lockout, a
-# third by a successful login. Then:
+# After it, on the primary: the attack on one user goes on (3 wrong codes before the backup, 2 after: the
+# fifth locks it), another user is forgiven by reset_lockout, a third by a successful login. Then:
 #   - the backup restored on its own (recovered to its end, no streaming) has the counts made before it,
 #     and none made after;
 #   - a streaming standby made from the same backup, caught up and promoted after the primary dies, has
@@ -35,7 +35,7 @@ sub verify
 }
 
 # Before the backup.
-wrong_codes($primary, $going_on, 5);
+wrong_codes($primary, $going_on, 3);
 wrong_codes($primary, $reset, 5);
 wrong_codes($primary, $success, 4);
 rolled_back($primary, "SELECT result FROM mfa.authenticate_password('pw_guesser', 'a wrong guess')", 10);
@@ -52,15 +52,15 @@ my $restored = PostgreSQL::Test::Cluster->new('restored');
 $restored->init_from_backup($primary, 'mid_attack');
 $restored->start;
 $restored->poll_query_until('postgres', 'SELECT NOT pg_is_in_recovery()') or die "restore did not end recovery\n";
-is(lockouts($restored, $going_on->{uid}), '5|true|0|false',
-	'restored backup: the 5 rolled-back wrong codes made before the backup are in mfa.user_lockouts, and not the 2 after');
-is(verify($restored, $going_on, 'code0'), 'f', "restored backup: that user's right code is refused");
+is(lockouts($restored, $going_on->{uid}), '3|false|0|false',
+	'restored backup: the 3 rolled-back wrong codes made before the backup are in mfa.user_lockouts, and not the 2 after');
 is(lockouts($restored, $pw_uid), '0|false|10|true',
 	'restored backup: the 10 rolled-back wrong passwords made before the backup are in mfa.user_lockouts');
 is(sql($restored, "SELECT result FROM mfa.authenticate_password('pw_guesser', $pw)"), 'failed',
 	"restored backup: that user's right password is refused");
 is(lockouts($restored, $reset->{uid}), '5|true|0|false',
 	'restored backup: a user reset only after the backup still has the 5 wrong codes made before it');
+is(verify($restored, $reset, 'code0'), 'f', "restored backup: that user's right code is refused");
 is(lockouts($restored, $success->{uid}), '4|false|0|false',
 	'restored backup: a user who logged in only after the backup still has the 4 wrong codes made before it');
 $restored->stop;
@@ -69,8 +69,8 @@ $restored->stop;
 my $standby = new_standby($primary, 'standby', 'mid_attack');
 $primary->wait_for_catchup($standby);
 failover($primary, $standby);
-is(lockouts($standby, $going_on->{uid}), '7|true|0|false',
-	'standby from the backup, promoted: all 7 rolled-back wrong codes (5 before the backup, 2 after) are counted');
+is(lockouts($standby, $going_on->{uid}), '5|true|0|false',
+	'standby from the backup, promoted: all 5 rolled-back wrong codes (3 before the backup, 2 after) are counted, locked');
 is(verify($standby, $going_on, 'code0'), 'f', "standby from the backup, promoted: that user's right code is refused");
 is(lockouts($standby, $pw_uid), '0|false|10|true',
 	'standby from the backup, promoted: the 10 rolled-back wrong passwords are counted');
