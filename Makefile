@@ -103,6 +103,18 @@ bench:
 bench-quick:
 	@scripts/bench --quick
 
+# `make failover-test`: real failovers under pg_auto_failover (test/failover/pg_auto_failover): a monitor and
+# two nodes of its own, login load, a rolled-back attacker, `pg_autoctl perform failover` and a killed
+# primary. Not part of `make test`. As root it installs pg_mfa first and, when missing, Debian's
+# postgresql-15-auto-failover; as another user it expects pg_mfa installed and prints what to install. Run
+# the script directly to see its exit status 77 (skipped: pg_auto_failover missing and not root).
+# make install and the run hold $(INSTALL_LOCK), which everybody who installs into this machine's
+# PostgreSQL directories takes around `make install` and runs that depend on it.
+INSTALL_LOCK ?= /tmp/pg_mfa_install.lock
+.PHONY: failover-test
+failover-test: all
+	@flock $(INSTALL_LOCK) sh -c 'if [ "$$(id -u)" -eq 0 ]; then $(MAKE) --no-print-directory install >/dev/null || exit 1; fi; test/failover/pg_auto_failover'
+
 # Packages
 # META.json (PGXN) is made from META.json.in like the control file, so its versions are EXTVERSION.
 # `make dist`: build/pg_mfa-<version>.zip, PGXN's format (one top-level directory pg_mfa-<version>/), of HEAD.
