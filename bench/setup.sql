@@ -49,11 +49,13 @@ BEGIN
 END
 $function$;
 
--- bench.arm(first, last, kind, clock, stride): fresh kli_ tokens for users first*stride, (first+1)*stride, ...,
--- last*stride before a run of a second-step case (a stride spreads them over a large table), and the state the previous run left removed (its tokens, sessions and audit events), so that every
--- run starts from the same tables. kind 'digest': tokens stored as SHA-256 digests (pg_mfa and the
+-- bench.arm(first, last, kind, clock, stride, shift): fresh kli_ tokens for users first*stride - shift,
+-- (first+1)*stride - shift, ..., last*stride - shift before a run of a second-step case (a stride spreads them
+-- over a large table; a shift picks other users than the successful logins'), and the state the previous run
+-- left removed (its tokens, sessions and audit events), so that every run starts from the same tables. kind 'digest': tokens stored as SHA-256 digests (pg_mfa and the
 -- PL/pgSQL baseline); kind 'plain': tokens of 32 characters stored as their bytes (the no-crypto floor).
-CREATE FUNCTION bench.arm(first integer, last integer, kind text, clock bigint, stride integer DEFAULT 1)
+CREATE FUNCTION bench.arm(first integer, last integer, kind text, clock bigint, stride integer DEFAULT 1,
+                          shift integer DEFAULT 0)
 RETURNS void
 LANGUAGE plpgsql
 AS $function$
@@ -66,14 +68,18 @@ BEGIN
     DELETE FROM mfa.events;
     IF kind = 'digest' THEN
         INSERT INTO mfa.mfa_tokens (token_digest, user_id, created_at, expires_at)
-        SELECT mfa_internal._token_digest('kli_' || lpad((k * stride)::text, 43, 'x')), k * stride, v_at,
+        SELECT mfa_internal._token_digest('kli_' || lpad((k * stride - shift)::text, 43, 'x')), k * stride - shift, v_at,
                v_at + interval '5 minutes'
         FROM generate_series(first, last) AS k;
     ELSE
         INSERT INTO mfa.mfa_tokens (token_digest, user_id, created_at, expires_at)
-        SELECT convert_to('kli_' || lpad((k * stride)::text, 28, 'x'), 'UTF8'), k * stride, v_at,
+        SELECT convert_to('kli_' || lpad((k * stride - shift)::text, 28, 'x'), 'UTF8'), k * stride - shift, v_at,
                v_at + interval '5 minutes'
         FROM generate_series(first, last) AS k;
     END IF;
 END
 $function$;
+
+-- One committed row per call: the cost of one WAL flush at synchronous_commit = on, which the failure case is
+-- set against (bench/sql/one_flush.sql).
+CREATE TABLE bench.flush_probe (id bigserial PRIMARY KEY, client integer NOT NULL);
