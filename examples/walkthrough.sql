@@ -71,6 +71,14 @@ SELECT mfa.qr_text(:'uri') AS qr \gset
 SELECT mfa.totp_verify(:credential_id, :'code') AS verified;
 
 \echo
+\echo '== 6b. Recovery codes, for the day the phone is lost: ten single-use codes of 80 random bits,'
+\echo '       shown this once (the database keeps only their digests). The user prints them.'
+\echo
+SELECT array_agg(c) AS recovery_codes FROM mfa.generate_recovery_codes(:user_id) AS c \gset
+SELECT c AS recovery_code FROM unnest(:'recovery_codes'::text[]) AS c;
+SELECT mfa.recovery_codes_remaining(:user_id) AS remaining;
+
+\echo
 \echo '== 7. Log in again. The password is right and the user has an active device, so the result is'
 \echo '      needs_mfa with a kli_ token: single use, valid for 5 minutes, good only for the second step.'
 \echo
@@ -111,8 +119,20 @@ SELECT * FROM mfa.validate_session(:'session_token');
 \pset footer off
 
 \echo
+\echo '== 11b. The phone is lost. The user logs in with the password and one of the recovery codes,'
+\echo '        typed as people type: lower case, spaces instead of hyphens. It works once.'
+\echo
+SELECT lower(replace((:'recovery_codes'::text[])[1], '-', ' ')) AS typed \gset
+\echo 'typed:' :typed
+SELECT token AS lost_phone_token FROM mfa.authenticate_password(:'username', :'password') \gset
+SELECT result, left(token, 12) || '…' AS token FROM mfa.complete_mfa(:'lost_phone_token', :'typed');
+SELECT mfa.recovery_codes_remaining(:user_id) AS remaining;
+SELECT token AS lost_phone_token FROM mfa.authenticate_password(:'username', :'password') \gset
+SELECT result AS same_code_again FROM mfa.complete_mfa(:'lost_phone_token', :'typed');
+
+\echo
 \echo '== 12. Guessing: a 6-digit code is only 20 bits, so guesses are throttled per user, across all tokens'
-\echo '       and devices. After 5 failures (the replayed code above was the first) every further attempt,'
+\echo '       and devices. After 5 failures (the reused recovery code above was the first) every further attempt,'
 \echo '       even with the right code, is refused unread for 30 s, then 60 s, doubling; a refusal looks'
 \echo '       like any failure. pg_mfa is preloaded here, so a guesser who rolls back its transaction does'
 \echo '       not get its guesses back either.'

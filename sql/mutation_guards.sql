@@ -8,8 +8,10 @@ CREATE EXTENSION pg_mfa;
 SET pg_mfa.clock_override = 1999999940;
 
 -- code_mutants: a code changed in one place. 'digit': each digit replaced by each of the nine others, 9 per
--- digit. 'shape': cut short, lengthened, padded, transposed (the first two different digits swapped; the
--- last digit changed instead if all digits are equal, so there is always exactly one): 10 in all.
+-- digit. 'shape': cut short, lengthened, padded (with characters other than the spaces and hyphens people
+-- type, which are ignored), transposed (the first two different digits swapped; the last digit changed
+-- instead if all digits are equal, so there is always exactly one): 10 in all. All but the transposition are
+-- malformed: refused without evaluation (malformed_code); the transposition is evaluated.
 CREATE FUNCTION pg_temp.code_mutants(code text) RETURNS TABLE (kind text, mutant text) LANGUAGE sql AS $$
     SELECT 'digit', overlay(code PLACING d::text FROM i FOR 1)
     FROM generate_series(1, length(code)) AS i, generate_series(0, 9) AS d
@@ -17,7 +19,7 @@ CREATE FUNCTION pg_temp.code_mutants(code text) RETURNS TABLE (kind text, mutant
     UNION ALL
     SELECT 'shape', m
     FROM unnest(ARRAY[
-        left(code, -1), right(code, -1), code || '0', '0' || code, ' ' || code, code || ' ', code || E'\n',
+        left(code, -1), right(code, -1), code || '0', '0' || code, '+' || code, code || '.', code || E'\n',
         left(code, -1) || ' ', code || code,
         coalesce((SELECT overlay(code PLACING substr(code, j, 1) || substr(code, 2, j - 2) || left(code, 1) FROM 1 FOR j)
                   FROM generate_series(2, length(code)) AS j WHERE substr(code, j, 1) <> left(code, 1) ORDER BY j LIMIT 1),
@@ -122,8 +124,9 @@ SELECT a.result AS result8
 FROM mfa.complete_mfa(:'kli8', mfa.totp_code(:'sec8', to_timestamp(2000000030), 8, 30, 'sha512')) AS a \gset
 SELECT :'result6' AS right_code6, :'result8' AS right_code8;
 
--- Every mutant was evaluated and found wrong (one wrong_code event each: 64 + 64 for the 6-digit device,
--- 82 + 82 for the 8-digit one), nothing was refused by the throttle, and the enrollment and both right codes
+-- Every digit mutant and the transposition were evaluated and found wrong (one wrong_code event each: 55 + 55
+-- for the 6-digit device, 73 + 73 for the 8-digit one), the other shape mutants were refused as malformed
+-- (9 + 9 each: other_failures), nothing was refused by the throttle, and the enrollment and both right codes
 -- succeeded.
 SELECT '6 digits' AS device, e.* FROM pg_temp.code_events(:u6) AS e
 UNION ALL

@@ -17,6 +17,7 @@ Usage: /usr/bin/python3 login_demo.py [--realm NAME]   (see README.md)
 
 import argparse
 import datetime
+import re
 import secrets
 import sys
 import time
@@ -119,6 +120,13 @@ def run(conn, realm):
     verified = one_row(conn, "SELECT mfa.totp_verify(%s, %s) AS ok", (cred.credential_id, code)).ok
     ok("totp_verify refuses the same code a second time", verified is False, f"got {verified!r}")
 
+    # Recovery codes right after enrollment, shown to the user once; the database keeps only digests.
+    recovery_codes = [row.code for row in conn.execute(
+        "SELECT c AS code FROM mfa.generate_recovery_codes(%s) AS c", (user_id,)).fetchall()]
+    ok("generate_recovery_codes gives ten different codes like 7KQ2-M9XD-4TNB-WR3H",
+       len(set(recovery_codes)) == 10 and all(re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}", c)
+                                              for c in recovery_codes), f"got {len(recovery_codes)} codes")
+
     # -- Two-step login. Step 1: the password gives a kli_ token, good only for step 2.
     now = one_row(conn, "SELECT clock_timestamp() AS now").now
     login = one_row(conn, "SELECT * FROM mfa.authenticate_password(%s, %s, %s)", (username, password, realm))
@@ -164,6 +172,18 @@ def run(conn, realm):
 
     logged_out = one_row(conn, "SELECT mfa.logout(%s) AS ok", (session,)).ok
     ok("a second logout returns false", logged_out is False, f"got {logged_out!r}")
+
+    # -- The phone is lost: the password, then a recovery code as a person types it (lower case, spaces).
+    typed = recovery_codes[0].lower().replace("-", " ")
+    login = one_row(conn, "SELECT * FROM mfa.authenticate_password(%s, %s, %s)", (username, password, realm))
+    done = one_row(conn, "SELECT * FROM mfa.complete_mfa(%s, %s)", (login.token, typed))
+    ok("complete_mfa accepts a recovery code in place of the phone's code",
+       done.result == "full_login" and (done.token or "").startswith("kss_"), f"got result {done.result!r}")
+    left = one_row(conn, "SELECT mfa.recovery_codes_remaining(%s) AS n", (user_id,)).n
+    ok("nine recovery codes remain", left == 9, f"got {left!r}")
+    login = one_row(conn, "SELECT * FROM mfa.authenticate_password(%s, %s, %s)", (username, password, realm))
+    done = one_row(conn, "SELECT * FROM mfa.complete_mfa(%s, %s)", (login.token, recovery_codes[0]))
+    ok("a recovery code works once", done.result == "failed", f"got result {done.result!r}")
 
 
 def main():

@@ -1391,7 +1391,8 @@ void CopyEventText(FunctionCallInfo fcinfo, int argument, const char* const* all
 const char* const kFailureEvents[] = {"password_login", "mfa_login", "totp_verify", nullptr};
 const char* const kFailureReasons[] = {"unknown_user", "no_password", "wrong_password", "wrong_code",
                                        "replayed_code", "invalid_token", "token_used", "throttled",
-                                       "disabled", "token_exhausted", nullptr};
+                                       "disabled", "token_exhausted", "malformed_code", "wrong_recovery_code",
+                                       "used_recovery_code", nullptr};
 
 }  // namespace
 
