@@ -36,7 +36,7 @@ PG_CONFIG  ?= pg_config
 WERROR     ?= $(if $(CI),1,)
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-missing-field-initializers $(if $(WERROR),-Werror,)
 PG_CPPFLAGS = -I$(srcdir)/src
-SHLIB_LINK  = -lcrypto -lsodium -largon2 -lqrencode -lstdc++ -pthread
+SHLIB_LINK  = -lcrypto -lsodium -largon2 -lqrencode -lcrypt -lstdc++ -pthread
 
 # PostgreSQL 15 on Debian is built with LLVM and PGXS would compile our C++ to bitcode for JIT inlining
 # (without PG_CXXFLAGS). Nothing of ours gains from inlining into query plans, so we skip the bitcode.

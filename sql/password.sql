@@ -188,6 +188,61 @@ FROM (VALUES
 ORDER BY v.n;
 -- A malformed hash is an error even when the password could never match.
 SELECT pg_temp.sqlstate_of($$SELECT mfa.verify_password('', 'abc')$$) AS empty_password_bad_hash;
+
+-- Hashes imported from other systems: bcrypt (crypt_blowfish's test vectors), scrypt (RFC 7914 §12 in
+-- passlib's and Django's formats) and PBKDF2-SHA256 (Django's and passlib's test vectors). Each verifies the
+-- right password, not a wrong one, and always needs a rehash.
+SELECT v.label,
+       mfa.verify_password(v.pw, v.hash) AS right_password,
+       mfa.verify_password(v.pw || 'x', v.hash) AS wrong_password,
+       mfa.password_needs_rehash(v.hash) AS needs_rehash
+FROM (VALUES
+    (1, 'bcrypt $2a$', 'U*U', '$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW'),
+    (2, 'bcrypt $2b$', 'U*U', '$2b$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW'),
+    (3, 'bcrypt $2y$', 'U*U', '$2y$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW'),
+    (4, 'scrypt passlib', 'pleaseletmein', '$scrypt$ln=14,r=8,p=1$U29kaXVtQ2hsb3JpZGU$cCO9yzr9c0hGHAbNgf046/2o+7qQT44+qbVD9lRdofI'),
+    (5, 'scrypt Django', 'pleaseletmein', 'scrypt$16384$SodiumChloride$8$1$cCO9yzr9c0hGHAbNgf046/2o+7qQT44+qbVD9lRdofLVQylVYT8Pz2LUlwUkKpr55h6F3A1lHkDfzwF7RVdYhw=='),
+    (6, 'pbkdf2_sha256 Django', 'lètmein', 'pbkdf2_sha256$260000$seasalt$YlZ2Vggtqdc61YjArZuoApoBh9JNGYoDRBUGu6tcJQo='),
+    (7, 'pbkdf2-sha256 passlib', 'password', '$pbkdf2-sha256$1212$4vjV83LKPjQzk31VI4E0Vw$hsYF68OiOUPdDZ1Fg.fJPeq1h/gXXY7acBp9/6c.tmQ')
+  ) AS v(n, label, pw, hash)
+ORDER BY v.n;
+-- bcrypt reads 72 bytes at most: a longer password sharing them matches (until the rehash at first login).
+SELECT mfa.verify_password(repeat('p', 72) || 'tail', '$2b$04$abcdefghijklmnopqrstuuNt.0ah97gHY3F7JC1Z6EXmQc0bQBhIO') AS matches_past_72_bytes;
+-- Malformed (22P02), unsupported (0A000) and too costly (22023) imported hashes.
+SELECT v.label,
+       pg_temp.sqlstate_of(format('SELECT mfa.verify_password(%L, %L)', 'hunter2-SECRET', v.hash)) AS verify,
+       pg_temp.sqlstate_of(format('SELECT mfa.password_needs_rehash(%L)', v.hash)) AS needs_rehash
+FROM (VALUES
+    (1, 'bcrypt truncated', '$2b$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOe'),
+    (2, 'bcrypt extra $', '$2b$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW$'),
+    (3, 'bcrypt bad alphabet', '$2b$05$CCCCCCCCCCCCCCCCCCCCC+E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW'),
+    (4, 'bcrypt one-digit cost', '$2b$5$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeWW'),
+    (5, 'bcrypt cost 03', '$2b$03$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW'),
+    (6, 'bcrypt cost 17', '$2b$17$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW'),
+    (7, 'bcrypt $2x$', '$2x$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW'),
+    (8, 'scrypt N not a power of two', 'scrypt$12345$salt$8$1$cCO9yzr9c0hGHAbNgf046/2o+7qQT44+qbVD9lRdofLVQylVYT8Pz2LUlwUkKpr55h6F3A1lHkDfzwF7RVdYhw=='),
+    (9, 'scrypt 1 GiB', '$scrypt$ln=20,r=8,p=1$U29kaXVtQ2hsb3JpZGU$cCO9yzr9c0hGHAbNgf046/2o+7qQT44+qbVD9lRdofI'),
+    (10, 'scrypt r=33', '$scrypt$ln=10,r=33,p=1$U29kaXVtQ2hsb3JpZGU$cCO9yzr9c0hGHAbNgf046/2o+7qQT44+qbVD9lRdofI'),
+    (11, 'scrypt p=17', '$scrypt$ln=10,r=8,p=17$U29kaXVtQ2hsb3JpZGU$cCO9yzr9c0hGHAbNgf046/2o+7qQT44+qbVD9lRdofI'),
+    (13, 'scrypt extra field', '$scrypt$ln=14,r=8,p=1$U29kaXVtQ2hsb3JpZGU$cCO9yzr9c0hGHAbNgf046/2o+7qQT44+qbVD9lRdofI$x'),
+    (14, 'scrypt Django unpadded', 'scrypt$16384$SodiumChloride$8$1$cCO9yzr9c0hGHAbNgf046/2o+7qQT44+qbVD9lRdofLVQylVYT8Pz2LUlwUkKpr55h6F3A1lHkDfzwF7RVdYhw'),
+    (15, 'pbkdf2 999 iterations', 'pbkdf2_sha256$999$seasalt$YlZ2Vggtqdc61YjArZuoApoBh9JNGYoDRBUGu6tcJQo='),
+    (16, 'pbkdf2 10000001 iterations', 'pbkdf2_sha256$10000001$seasalt$YlZ2Vggtqdc61YjArZuoApoBh9JNGYoDRBUGu6tcJQo='),
+    (17, 'pbkdf2 leading zero', 'pbkdf2_sha256$0260000$seasalt$YlZ2Vggtqdc61YjArZuoApoBh9JNGYoDRBUGu6tcJQo='),
+    (18, 'pbkdf2 passlib with +', '$pbkdf2-sha256$1212$4vjV83LKPjQzk31VI4E0Vw$hsYF68OiOUPdDZ1Fg+fJPeq1h/gXXY7acBp9/6c.tmQ'),
+    (19, 'pbkdf2 empty salt', 'pbkdf2_sha256$260000$$YlZ2Vggtqdc61YjArZuoApoBh9JNGYoDRBUGu6tcJQo='),
+    (20, 'pbkdf2_sha1 (Django)', 'pbkdf2_sha1$260000$seasalt$YlZ2Vggtqdc61YjArZuoApoBh9JNGYoDRBUGu6tcJQo=')
+  ) AS v(n, label, hash)
+ORDER BY v.n;
+-- Slow imported hashes are cancellable too (bcrypt cost 13, PBKDF2 at 3,000,000 iterations: about a second
+-- each); the session goes on.
+\set VERBOSITY sqlstate
+SET statement_timeout = '100ms';
+SELECT mfa.verify_password('password', '$2b$13$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW');
+SELECT mfa.verify_password('password', 'pbkdf2_sha256$3000000$seasalt$YlZ2Vggtqdc61YjArZuoApoBh9JNGYoDRBUGu6tcJQo=');
+RESET statement_timeout;
+\set VERBOSITY terse
+SELECT 1 AS still_up;
 -- STRICT: NULL in, NULL out.
 SELECT mfa.hash_password(NULL) IS NULL AS hash_null,
        mfa.verify_password(NULL, :'h1') IS NULL AS verify_null_password,
@@ -244,7 +299,8 @@ FROM (VALUES
     (2, '128 MB + 1 kB', $$SELECT mfa.verify_password('password', '$argon2id$v=19$m=131073,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc')$$),
     (3, '6 iterations', $$SELECT mfa.verify_password('password', '$argon2id$v=19$m=64,t=6,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc')$$),
     (4, 'at the ceiling: 128 MB x 1, computed', $$SELECT mfa.verify_password('password', '$argon2id$v=19$m=131072,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc')$$),
-    (5, 'the default cost', format('SELECT mfa.verify_password(%L, %L)', 'correct horse battery staple', :'h1'))
+    (5, 'the default cost', format('SELECT mfa.verify_password(%L, %L)', 'correct horse battery staple', :'h1')),
+    (6, 'scrypt of 256 MiB (the memory ceiling bounds scrypt too)', $$SELECT mfa.verify_password('password', '$scrypt$ln=18,r=8,p=1$U29kaXVtQ2hsb3JpZGU$cCO9yzr9c0hGHAbNgf046/2o+7qQT44+qbVD9lRdofI')$$)
   ) AS v(n, label, q)
 ORDER BY v.n;
 -- A superuser raises the ceiling (for a session, a role or the server); nobody else can.

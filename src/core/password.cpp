@@ -1,23 +1,18 @@
 // password.cpp: Argon2id through libsodium (new hashes) and libargon2 (imported hashes), PHC strings,
-// and a worker thread that lets a slow hash be abandoned when the caller is interrupted.
+// and the dispatch of verification and rehash decisions to the imported schemes (imported_hash.cpp).
 #include "core/password.hpp"
 
 #include "core/encoding.hpp"
+#include "core/imported_hash.hpp"
+#include "core/slow_job.hpp"
 
 #include <argon2.h>
-#include <pthread.h>
-#include <signal.h>
 #include <sodium.h>
 #include <sys/mman.h>
 
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <new>
-#include <thread>
 
 namespace pg_mfa::core {
 namespace {
@@ -25,9 +20,8 @@ namespace {
 // ---------------------------------------------------------------------------------------------------------
 // Computing a tag
 
-// Argon2Job: one hash computation with copies of its inputs, shared between the caller and, when the
-// computation runs on a worker thread, that thread. Whoever lets go last frees it (and wipes the copies).
-struct Argon2Job {
+// Argon2Job: one hash computation with copies of its inputs (see slow_job.hpp).
+struct Argon2Job : SlowJob {
     Argon2Type type = Argon2Type::kArgon2id;
     Argon2Params params;
     SecretBytes password;
@@ -36,18 +30,9 @@ struct Argon2Job {
     SecretBytes associated_data;
     Argon2Backend backend = Argon2Backend::kAuto;
     SecretBytes output;
-    Status status = Status::kInternal;
 
-    std::mutex mutex;
-    std::condition_variable finished;
-    bool done = false;
-    bool abandoned = false;  // the caller gave up waiting; the worker still runs to the end
+    Status Compute() noexcept override;
 };
-
-// Abandoned workers still running in this process. A new hash waits (abortably) until there are none, so
-// a client that cancels hash after hash cannot pile up background work: each process runs at most one
-// hash at a time, exactly as if hashing were not cancellable.
-std::atomic<int> abandoned_workers{0};
 
 bool LibsodiumCan(const Argon2Job& job) noexcept {
     return job.type == Argon2Type::kArgon2id && job.params.parallelism == 1 &&
@@ -112,85 +97,20 @@ Status ComputeWithLibargon2(Argon2Job* job) noexcept {
     return rc == ARGON2_MEMORY_ALLOCATION_ERROR ? Status::kOutOfMemory : Status::kCryptoFailure;
 }
 
-void RunJob(Argon2Job* job) noexcept {
-    Status status = Status::kHashUnsupported;
-    const bool sodium = LibsodiumCan(*job);
-    if (job->backend == Argon2Backend::kLibsodium || (job->backend == Argon2Backend::kAuto && sodium)) {
-        if (sodium) {
-            status = ComputeWithLibsodium(job);
-        }
-    } else {
-        status = ComputeWithLibargon2(job);
+Status Argon2Job::Compute() noexcept {
+    const bool sodium = LibsodiumCan(*this);
+    if (backend == Argon2Backend::kLibsodium || (backend == Argon2Backend::kAuto && sodium)) {
+        return sodium ? ComputeWithLibsodium(this) : Status::kHashUnsupported;
     }
-    std::lock_guard<std::mutex> lock(job->mutex);
-    job->status = status;
-    job->done = true;
-    if (job->abandoned) {
-        abandoned_workers.fetch_sub(1);
-    }
-    job->finished.notify_all();
+    return ComputeWithLibargon2(this);
 }
 
-// RunAbortable runs the job on a worker thread while this thread polls `abort`. On abort the worker is
-// left to finish on its own (it owns a reference to the job) and kAborted is returned at once. Without
-// an abort check, for a job of at most kInlineArgon2Work, or when no thread can be started, the job runs
-// on this thread.
+// RunAbortable runs the job on a worker thread while this thread polls `abort` (slow_job.hpp). A job of
+// at most kInlineArgon2Work runs on this thread.
 Status RunAbortable(const std::shared_ptr<Argon2Job>& job, const AbortCheck& abort) noexcept {
-    if (abort.should_abort == nullptr) {
-        RunJob(job.get());
-        return job->status;
-    }
-    while (abandoned_workers.load() > 0) {
-        if (abort.should_abort(abort.context)) {
-            return Status::kAborted;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    if (abort.should_abort(abort.context)) {
-        return Status::kAborted;
-    }
-    if (static_cast<std::uint64_t>(job->params.memory_kib) * job->params.iterations <= kInlineArgon2Work) {
-        RunJob(job.get());
-        return job->status;
-    }
-    std::thread worker;
-    {
-        // The worker inherits a mask blocking every signal, so the host's signal handlers (PostgreSQL's
-        // among them) only ever run on the calling thread.
-        sigset_t all;
-        sigset_t previous;
-        sigfillset(&all);
-        pthread_sigmask(SIG_SETMASK, &all, &previous);
-        try {
-            worker = std::thread([job] { RunJob(job.get()); });
-        } catch (...) {
-            // No thread to be had: compute here, not cancellable but correct.
-        }
-        pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-    }
-    if (!worker.joinable()) {
-        RunJob(job.get());
-        return job->status;
-    }
-    try {
-        std::unique_lock<std::mutex> lock(job->mutex);
-        while (!job->done) {
-            job->finished.wait_for(lock, std::chrono::milliseconds(10));
-            if (!job->done && abort.should_abort(abort.context)) {
-                job->abandoned = true;
-                abandoned_workers.fetch_add(1);
-                lock.unlock();
-                worker.detach();
-                return Status::kAborted;
-            }
-        }
-    } catch (...) {
-        // std::mutex can only fail on a broken system; do not leave a joinable thread behind.
-        worker.detach();
-        return Status::kInternal;
-    }
-    worker.join();
-    return job->status;
+    const bool run_inline =
+        static_cast<std::uint64_t>(job->params.memory_kib) * job->params.iterations <= kInlineArgon2Work;
+    return RunSlowJob(job, abort, run_inline);
 }
 
 bool SodiumReady() noexcept {
@@ -469,6 +389,9 @@ Status HashParams(std::string_view phc, Argon2Params* params) noexcept {
 Status VerifyPasswordWithin(std::string_view password, std::string_view phc, const Argon2Params& ceiling,
                             const AbortCheck& abort, bool* matches) noexcept {
     *matches = false;
+    if (DetectImportedFormat(phc) != ImportedFormat::kNone) {
+        return VerifyImportedPassword(password, phc, ceiling.memory_kib, abort, matches);
+    }
     PhcHash parsed;
     Status status = ParsePhcHash(phc, &parsed);
     if (status != Status::kOk) {
@@ -497,6 +420,13 @@ Status VerifyPasswordWithin(std::string_view password, std::string_view phc, con
 
 Status NeedsRehash(std::string_view phc, const Argon2Params& current, bool* needs) noexcept {
     *needs = false;
+    if (DetectImportedFormat(phc) != ImportedFormat::kNone) {
+        PasswordScheme scheme;
+        HashCost cost;
+        const Status status = InspectImportedHash(phc, &scheme, &cost);
+        *needs = status == Status::kOk;  // never Argon2id: always replaced at the next successful login
+        return status;
+    }
     PhcHash parsed;
     const Status status = ParsePhcHash(phc, &parsed);
     if (status != Status::kOk) {
@@ -505,6 +435,64 @@ Status NeedsRehash(std::string_view phc, const Argon2Params& current, bool* need
     *needs = parsed.type != Argon2Type::kArgon2id || parsed.params.memory_kib < current.memory_kib ||
              parsed.params.iterations < current.iterations || parsed.salt.size() < kPasswordSaltBytes ||
              parsed.hash.size() < kPasswordHashBytes;
+    return Status::kOk;
+}
+
+const char* PasswordSchemeName(PasswordScheme scheme) noexcept {
+    switch (scheme) {
+        case PasswordScheme::kArgon2id: return "argon2id";
+        case PasswordScheme::kArgon2i: return "argon2i";
+        case PasswordScheme::kBcrypt: return "bcrypt";
+        case PasswordScheme::kScrypt: return "scrypt";
+        case PasswordScheme::kPbkdf2Sha256: return "pbkdf2_sha256";
+    }
+    return "unknown";
+}
+
+Status IdentifyPasswordScheme(std::string_view hash, PasswordScheme* scheme) noexcept {
+    *scheme = PasswordScheme::kArgon2id;
+    if (DetectImportedFormat(hash) != ImportedFormat::kNone) {
+        HashCost cost;
+        return InspectImportedHash(hash, scheme, &cost);
+    }
+    PhcHash parsed;
+    const Status status = ParsePhcHash(hash, &parsed);
+    if (status == Status::kOk && parsed.type == Argon2Type::kArgon2i) {
+        *scheme = PasswordScheme::kArgon2i;
+    }
+    return status;
+}
+
+Status ValidateImportedHash(std::string_view hash) noexcept {
+    PasswordScheme scheme;
+    return IdentifyPasswordScheme(hash, &scheme);
+}
+
+Status VerificationCost(std::string_view hash, const Argon2Params& ceiling, HashCost* cost) noexcept {
+    *cost = HashCost{};
+    if (DetectImportedFormat(hash) != ImportedFormat::kNone) {
+        PasswordScheme scheme;
+        HashCost found;
+        const Status status = InspectImportedHash(hash, &scheme, &found);
+        if (status != Status::kOk) {
+            return status;
+        }
+        if (found.memory_kib > ceiling.memory_kib) {
+            return Status::kHashParamsOutOfRange;
+        }
+        *cost = found;
+        return Status::kOk;
+    }
+    PhcHash parsed;
+    const Status status = ParsePhcHash(hash, &parsed);
+    if (status != Status::kOk) {
+        return status;
+    }
+    if (parsed.params.memory_kib > ceiling.memory_kib || parsed.params.iterations > ceiling.iterations) {
+        return Status::kHashParamsOutOfRange;
+    }
+    cost->memory_kib = parsed.params.memory_kib;
+    cost->work = static_cast<std::uint64_t>(parsed.params.memory_kib) * parsed.params.iterations;
     return Status::kOk;
 }
 

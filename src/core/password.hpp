@@ -2,6 +2,9 @@
 //
 //   $argon2id$v=19$m=19456,t=2,p=1$<salt, base64>$<hash, base64>
 //
+// Verification also takes hashes imported from other systems (bcrypt, scrypt, PBKDF2-SHA256 in passlib's
+// and Django's formats: imported_hash.hpp); new hashes are always Argon2id.
+//
 // New hashes are made with libsodium's crypto_pwhash (runtime-dispatched SIMD: about 18 ms at the
 // defaults on our machines against 28 ms for Debian's portable libargon2). libsodium only computes
 // Argon2id with one lane and a 16-byte salt, so hashes imported from elsewhere (argon2-cffi's p=4
@@ -118,14 +121,18 @@ struct PhcHash {
 [[nodiscard]] Status HashPassword(std::string_view password, const Argon2Params& params,
                                   const RandomSource& random, const AbortCheck& abort, std::string* out) noexcept;
 
-// VerifyPassword recomputes the hash in `phc` for `password` and compares in constant time. A password
-// that could never have been hashed (empty, or longer than kMaxPasswordBytes) is simply no match, without
-// hashing. Fails with the ParsePhcHash errors, kAborted, kOutOfMemory or kCryptoFailure (`*matches` false).
+// VerifyPassword recomputes the hash in `phc` for `password` and compares in constant time. `phc` is an
+// Argon2 PHC string or a hash of one of the imported formats (imported_hash.hpp). A password that could
+// never have been hashed (empty, or longer than kMaxPasswordBytes) is simply no match, without hashing.
+// Fails with the errors of the hash's parser (ParsePhcHash, or the imported format's), kAborted,
+// kOutOfMemory or kCryptoFailure (`*matches` false).
 [[nodiscard]] Status VerifyPassword(std::string_view password, std::string_view phc, const AbortCheck& abort,
                                     bool* matches) noexcept;
 
-// VerifyPasswordWithin is VerifyPassword for hashes the caller supplies: a hash whose memory or iterations
-// exceed `ceiling` (parallelism is not bounded by it) fails with kHashParamsOutOfRange before any work.
+// VerifyPasswordWithin is VerifyPassword for hashes the caller supplies: an Argon2 hash whose memory or
+// iterations exceed `ceiling` (parallelism is not bounded by it), or a scrypt hash whose memory exceeds
+// ceiling.memory_kib, fails with kHashParamsOutOfRange before any work. bcrypt and PBKDF2 are bounded by
+// their fixed ceilings only (kMaxBcryptCost, kMaxPbkdf2Iterations).
 [[nodiscard]] Status VerifyPasswordWithin(std::string_view password, std::string_view phc, const Argon2Params& ceiling,
                                           const AbortCheck& abort, bool* matches) noexcept;
 
@@ -134,8 +141,38 @@ struct PhcHash {
 [[nodiscard]] Status HashParams(std::string_view phc, Argon2Params* params) noexcept;
 
 // NeedsRehash tells whether a stored hash is weaker than `current` and should be replaced at the next
-// successful login: not Argon2id, memory or iterations below `current`, or a salt or tag shorter than we
-// make. Fails with the ParsePhcHash errors.
+// successful login: not Argon2id (Argon2i and every imported scheme), memory or iterations below `current`,
+// or a salt or tag shorter than we make. Fails with the errors of the hash's parser.
 [[nodiscard]] Status NeedsRehash(std::string_view phc, const Argon2Params& current, bool* needs) noexcept;
+
+// PasswordScheme: the algorithm of a stored hash.
+enum class PasswordScheme { kArgon2id, kArgon2i, kBcrypt, kScrypt, kPbkdf2Sha256 };
+
+// PasswordSchemeName returns a stable lower-case name for `scheme` ("argon2id", "argon2i", "bcrypt",
+// "scrypt", "pbkdf2_sha256"), for audit events; "unknown" for a value outside the enumeration.
+[[nodiscard]] const char* PasswordSchemeName(PasswordScheme scheme) noexcept;
+
+// IdentifyPasswordScheme parses `hash` (any format VerifyPassword takes) and stores its scheme in
+// `*scheme`. Fails with the errors of the hash's parser; `*scheme` is then kArgon2id.
+[[nodiscard]] Status IdentifyPasswordScheme(std::string_view hash, PasswordScheme* scheme) noexcept;
+
+// ValidateImportedHash checks a hash an application brings from elsewhere before it is stored: kOk when
+// VerifyPassword could verify it (an Argon2 PHC string or one of the imported formats, within every
+// ceiling), else kHashMalformed, kHashUnsupported (a well-formed string of another algorithm, such as
+// $argon2d$ or $2x$) or kHashParamsOutOfRange. No hashing happens.
+[[nodiscard]] Status ValidateImportedHash(std::string_view hash) noexcept;
+
+// HashCost: what verifying a stored hash takes. memory_kib is memory outside the caller's accounting
+// (Argon2's m, scrypt's 128 N r bytes; 0 for bcrypt and PBKDF2), work is memory times passes over it in KiB
+// passes (the unit of kInlineArgon2Work; 0 where there is no memory).
+struct HashCost {
+    std::uint64_t memory_kib = 0;
+    std::uint64_t work = 0;
+};
+
+// VerificationCost returns in `*cost` what VerifyPasswordWithin(.., hash, ceiling, ..) would compute; it
+// fails, without work and with a zero cost, exactly where that function fails before hashing (the parser's
+// errors, or kHashParamsOutOfRange above `ceiling`).
+[[nodiscard]] Status VerificationCost(std::string_view hash, const Argon2Params& ceiling, HashCost* cost) noexcept;
 
 }  // namespace pg_mfa::core

@@ -1,4 +1,5 @@
-// password_functions.cpp: SQL primitives for Argon2id password hashes.
+// password_functions.cpp: SQL primitives for password hashes: Argon2id made, Argon2 and imported schemes
+// (bcrypt, scrypt, PBKDF2-SHA256) verified.
 #include "pg/pg_glue.hpp"
 
 extern "C" {
@@ -62,12 +63,13 @@ std::uint64_t ParamsWork(const core::Argon2Params& params) noexcept {
     return static_cast<std::uint64_t>(params.memory_kib) * params.iterations;
 }
 
-// StoredParams: the parameters of a PHC hash; zero for one that does not parse (its verification fails at
-// once, without work).
-core::Argon2Params StoredParams(std::string_view phc) noexcept {
-    core::Argon2Params params{0, 0, 0};
-    (void) Guarded([&] { return core::HashParams(phc, &params); });
-    return params;
+// StoredWork: the work of verifying a stored hash within `ceiling` (Argon2, or scrypt's memory times its
+// passes); zero for one that does not parse or is above the ceiling (its verification fails at once,
+// without work), and for bcrypt and PBKDF2, which take no memory.
+std::uint64_t StoredWork(std::string_view hash, const core::Argon2Params& ceiling) noexcept {
+    core::HashCost cost;
+    (void) Guarded([&] { return core::VerificationCost(hash, ceiling, &cost); });
+    return cost.work;
 }
 
 // The entry points below wrap RunCancellable in PG_TRY/PG_FINALLY (only trivially destructible objects
@@ -134,9 +136,7 @@ extern "C" Datum pg_mfa_verify_password(PG_FUNCTION_ARGS) {
     bool matches = false;
     core::Status status = core::Status::kInternal;
     // A hash above the ceiling is refused without work, so it takes no large-hash slot either.
-    const core::Argon2Params stored = StoredParams(ArgView(hash));
-    const bool large = stored.memory_kib <= ceiling.memory_kib && stored.iterations <= ceiling.iterations &&
-                       IsLarge(ParamsWork(stored));
+    const bool large = IsLarge(StoredWork(ArgView(hash), ceiling));
     if (large) {
         pg_mfa::pg::AcquireLargeHash();
     }
@@ -185,7 +185,9 @@ extern "C" Datum pg_mfa_password_check(PG_FUNCTION_ARGS) {
     const core::Argon2Params params = pg_mfa::pg::CurrentArgon2Params();
     bool matches = false;
     core::Status status = core::Status::kInternal;
-    const bool large = IsLarge(ParamsWork(hash == nullptr ? params : StoredParams(ArgView(hash))));
+    const core::Argon2Params unbounded{core::kMaxArgon2MemoryKib, core::kMaxArgon2Iterations,
+                                       core::kMaxArgon2Parallelism};
+    const bool large = IsLarge(hash == nullptr ? ParamsWork(params) : StoredWork(ArgView(hash), unbounded));
     if (large) {
         pg_mfa::pg::AcquireLargeHash();
     }

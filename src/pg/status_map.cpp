@@ -52,12 +52,15 @@ const StatusReport kReports[] = {
     {Status::kPasswordTooLong, ERRCODE_INVALID_PARAMETER_VALUE, "password is too long",
      "A password may have at most 1024 bytes.", nullptr},
     {Status::kHashMalformed, ERRCODE_INVALID_TEXT_REPRESENTATION, "invalid password hash",
-     "The value is not a well-formed Argon2 hash in PHC string format.", nullptr},
+     "The value is not a well-formed password hash of a format pg_mfa verifies: an Argon2 PHC string, bcrypt, "
+     "or scrypt or PBKDF2-SHA256 as passlib or Django writes them.", nullptr},
     {Status::kHashUnsupported, ERRCODE_FEATURE_NOT_SUPPORTED, "unsupported password hash",
-     "Only Argon2id and Argon2i hashes of version 19 can be verified.", nullptr},
+     "Argon2id and Argon2i of version 19, bcrypt ($2a$, $2b$, $2y$), scrypt and PBKDF2-SHA256 can be verified.", nullptr},
     {Status::kHashParamsOutOfRange, ERRCODE_INVALID_PARAMETER_VALUE, "password hash parameters out of range",
-     "Memory may be at most 256 MiB, iterations at most 64, memory times iterations at most 2 GiB, parallelism "
-     "at most 16, salts 8 to 64 bytes and tags 16 to 64 bytes; new hashes use one lane.",
+     "Argon2: memory at most 256 MiB, iterations at most 64, memory times iterations at most 2 GiB, parallelism "
+     "at most 16, salts 8 to 64 bytes and tags 16 to 64 bytes; new hashes use one lane. bcrypt: cost 4 to 16. "
+     "scrypt: N a power of two from 2 to 2^20, r at most 32, p at most 16, 128 N r bytes at most 256 MiB and "
+     "p times that at most 1 GiB. PBKDF2-SHA256: 1000 to 10000000 iterations.",
      nullptr},
     {Status::kBadTokenPrefix, ERRCODE_INVALID_PARAMETER_VALUE, "invalid token prefix", nullptr, nullptr},
     {Status::kQrEmpty, ERRCODE_INVALID_PARAMETER_VALUE, "%s for a QR code must not be empty", nullptr, nullptr},

@@ -1,4 +1,5 @@
-"""pg_mfa interop checks: our SQL functions against oathtool, pyotp, argon2-cffi and zbarimg.
+"""pg_mfa interop checks: our SQL functions against oathtool, pyotp, argon2-cffi, passlib, hashlib, pgcrypto
+and zbarimg.
 
 Started by test/interop/run (which checks that the tools are installed) inside a scratch cluster: the
 PG* environment variables point at a server where we are superuser. Every check compares pg_mfa's output
@@ -24,6 +25,12 @@ import urllib.parse
 import argon2
 import argon2.exceptions
 import pyotp
+
+# passlib's pure-Python bcrypt, so the bcrypt hashes come from code that is neither libxcrypt (which pg_mfa
+# and passlib's default "os_crypt" backend both use) nor pgcrypto's copy of crypt_blowfish.
+os.environ["PASSLIB_BUILTIN_BCRYPT"] = "enabled"
+import passlib  # noqa: E402
+import passlib.hash  # noqa: E402
 
 DB = os.environ.get("PG_MFA_INTEROP_DB", "pg_mfa_interop")
 TIMEOUT = 30  # seconds for any one external command
@@ -628,6 +635,75 @@ def check_argon2(report):
 
 
 # ---------------------------------------------------------------------------------------------------------
+# 3b. Imported hashes: passlib (bcrypt, scrypt, pbkdf2_sha256), Django's formats made with hashlib, pgcrypto
+
+def django_pbkdf2_sha256(password, salt, iterations):
+    """Django's PBKDF2PasswordHasher.encode, in a few lines of hashlib."""
+    dk = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt.encode("utf-8"), iterations)
+    return f"pbkdf2_sha256${iterations}${salt}${base64.b64encode(dk).decode('ascii')}"
+
+
+def django_scrypt(password, salt, n, r, p):
+    """Django's ScryptPasswordHasher.encode (64-byte key; N, then the salt, then r and p)."""
+    dk = hashlib.scrypt(password.encode("utf-8"), salt=salt.encode("utf-8"), n=n, r=r, p=p, maxmem=0, dklen=64)
+    return f"scrypt${n}${salt}${r}${p}${base64.b64encode(dk).decode('ascii')}"
+
+
+def check_imported(report):
+    bcrypt = passlib.hash.bcrypt
+    bcrypt.set_backend("builtin")
+    report.note(f"passlib {passlib.__version__}, bcrypt backend {bcrypt.get_backend()}")
+    passwords = ["correct horse battery staple", "pässwörd ✓"]
+    hashes = []  # (description, password, hash)
+    for password in passwords:
+        for ident in ("2a", "2b", "2y"):
+            hashes.append((f"passlib bcrypt ${ident}$ cost 5", password,
+                           bcrypt.using(ident=ident, rounds=5).hash(password)))
+        hashes.append(("passlib scrypt defaults (ln=16, r=8, p=1)", password, passlib.hash.scrypt.hash(password)))
+        hashes.append(("passlib scrypt ln=10, r=8, p=4", password,
+                       passlib.hash.scrypt.using(rounds=10, block_size=8, parallelism=4).hash(password)))
+        hashes.append((f"passlib pbkdf2_sha256 defaults ({passlib.hash.pbkdf2_sha256.default_rounds} rounds)",
+                       password, passlib.hash.pbkdf2_sha256.hash(password)))
+        hashes.append(("passlib pbkdf2_sha256 1000 rounds, 8-byte salt", password,
+                       passlib.hash.pbkdf2_sha256.using(rounds=1000, salt_size=8).hash(password)))
+        hashes.append(("Django pbkdf2_sha256 (hashlib, 1,000,000 iterations)", password,
+                       django_pbkdf2_sha256(password, "3N8b0fYlWsb1pAuGHM2kqZ", 1000000)))
+        hashes.append(("Django scrypt defaults (hashlib, N=2^14, r=8, p=5)", password,
+                       django_scrypt(password, "q4VnQH0xG6Kj4d2r5oXb1C", 2**14, 8, 5)))
+        # pgcrypto's crypt() with gen_salt('bf'): its own copy of crypt_blowfish.
+        hashes.append(("pgcrypto crypt(pw, gen_salt('bf'))", password,
+                       psql_value("CREATE EXTENSION IF NOT EXISTS pgcrypto; "
+                                  "SELECT public.crypt(:'pw', public.gen_salt('bf'));", pw=password)))
+        hashes.append(("pgcrypto crypt(pw, gen_salt('bf', 10))", password,
+                       psql_value("SELECT public.crypt(:'pw', public.gen_salt('bf', 10));", pw=password)))
+    for description, password, hash_ in hashes:
+        wrong = unicodedata.normalize("NFD", password) if "ä" in password else password.upper()
+        out = psql_value("SELECT mfa.verify_password(:'pw', :'h'), mfa.verify_password(:'wrong', :'h'), "
+                         "mfa.password_needs_rehash(:'h');", pw=password, h=hash_, wrong=wrong)
+        report.equal("t|f|t", out,
+                     f"mfa.verify_password accepts a {description} hash of {show(password)}, rejects a wrong "
+                     f"password; password_needs_rehash is true")
+
+    # The other way round: the implementations that made them agree with their own hashes and reject the
+    # wrong password (so the check above compares with a working reference).
+    agree = []
+    for description, password, hash_ in hashes:
+        for handler in (passlib.hash.bcrypt, passlib.hash.scrypt, passlib.hash.pbkdf2_sha256):
+            if handler.identify(hash_):
+                if not handler.verify(password, hash_) or handler.verify(password + "x", hash_):
+                    agree.append(description)
+    report.check(not agree, "passlib verifies the bcrypt, scrypt and pbkdf2_sha256 hashes it can read",
+                 f"disagreements: {agree!r}")
+
+    # bcrypt reads at most 72 bytes: a password that shares them verifies (until the rehash at first login).
+    long_password = "x" * 72
+    hash_ = bcrypt.using(rounds=4).hash(long_password)
+    out = psql_value("SELECT mfa.verify_password(:'pw', :'h'), mfa.verify_password(:'longer', :'h');",
+                     pw=long_password, h=hash_, longer=long_password + "tail")
+    report.equal("t|t", out, "a bcrypt hash of 72 bytes also matches a longer password with those bytes first "
+                             "(bcrypt's documented limit)")
+
+# ---------------------------------------------------------------------------------------------------------
 # 4. zbarimg
 
 def zbar_decode(image_path, binary):
@@ -748,6 +824,7 @@ def main():
             for name, section in (("oathtool", lambda: check_oathtool(report, secrets)),
                                   ("pyotp", lambda: check_pyotp(report, secrets)),
                                   ("argon2-cffi", lambda: check_argon2(report)),
+                                  ("imported hashes", lambda: check_imported(report)),
                                   ("zbarimg", lambda: check_zbar(report, secrets, workdir))):
                 try:
                     section()

@@ -349,8 +349,8 @@ TEST(VerifyPasswordTest, MalformedHashIsAnError) {
     EXPECT_EQ(VerifyPassword("password", "not a hash", kNoAbort, &matches), Status::kHashMalformed);
     EXPECT_FALSE(matches);
     matches = true;
-    EXPECT_EQ(VerifyPassword("password", "$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy", kNoAbort,
-                             &matches),
+    EXPECT_EQ(VerifyPassword("password", "$argon2d$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+                             kNoAbort, &matches),
               Status::kHashUnsupported);
     EXPECT_FALSE(matches);
 }
@@ -567,7 +567,7 @@ TEST(NeedsRehashTest, ComparesWithTheCurrentParams) {
 TEST(NeedsRehashTest, ParseErrors) {
     bool needs = true;
     EXPECT_EQ(NeedsRehash("garbage", kDefaultArgon2Params, &needs), Status::kHashMalformed);
-    EXPECT_EQ(NeedsRehash("$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy", kDefaultArgon2Params,
+    EXPECT_EQ(NeedsRehash("$2x$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy", kDefaultArgon2Params,
                           &needs),
               Status::kHashUnsupported);
     EXPECT_EQ(NeedsRehash(PhcString("argon2id", P(2000000, 2, 1), 16, 32), kDefaultArgon2Params, &needs),
