@@ -296,7 +296,7 @@ LANGUAGE c STABLE STRICT PARALLEL SAFE COST 10000
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_verify_password';
 COMMENT ON FUNCTION mfa.verify_password(text, text) IS
-'whether the password matches an Argon2id/Argon2i PHC hash (constant-time compare); cancellable';
+'whether the password matches a hash: Argon2id/Argon2i PHC, bcrypt, scrypt or PBKDF2-SHA256 (passlib, Django); constant-time compare, bounded cost, cancellable';
 
 CREATE OR REPLACE FUNCTION mfa.password_needs_rehash(hash text)
 RETURNS boolean
@@ -304,7 +304,7 @@ LANGUAGE c STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_password_needs_rehash';
 COMMENT ON FUNCTION mfa.password_needs_rehash(text) IS
-'whether a stored hash is weaker than the current pg_mfa.argon2_* settings (rehash at the next login)';
+'whether a stored hash is not Argon2id at the current pg_mfa.argon2_* settings (rehash at the next login)';
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Primitives: QR codes
