@@ -362,7 +362,7 @@ BEGIN
                      ('_realm_id(text)', 'bigint', '0'),
                      ('_user_realm(bigint)', 'bigint', '0'),
                      ('create_user(text, text, text)', 'bigint', '1'),
-                     ('totp_verify(bigint, text)', 'boolean', 'true'),
+                     ('totp_verify(bigint, text, text)', 'boolean', 'true'),
                      ('authenticate_password(text, text, text)', 'text', $$'full_login'$$),
                      ('complete_mfa(text, text)', 'text', $$'full_login'$$),
                      ('logout(text)', 'boolean', 'true')) AS v(sig, returns, result)

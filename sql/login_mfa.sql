@@ -119,6 +119,9 @@ SELECT credential_id AS dev2, otp_secret AS sec2 FROM mfa.totp_create_credential
 SELECT token AS kli6 FROM mfa.authenticate_password('alice@example.com', 'alice pw') \gset
 SELECT s.* FROM mfa.complete_mfa(:'kli6', mfa.totp_code(:'sec2', to_timestamp(2000000450))) AS a, pg_temp.shown(a) AS s;
 SELECT mfa.totp_verify(:dev2, mfa.totp_code(:'sec2', to_timestamp(2000000420))) AS dev2_enrolled;
+-- The activation was a security change: the second step begun before it is over (and so are the sessions).
+SELECT s.* FROM mfa.complete_mfa(:'kli6', mfa.totp_code(:'sec2', to_timestamp(2000000450))) AS a, pg_temp.shown(a) AS s;
+SELECT token AS kli6 FROM mfa.authenticate_password('alice@example.com', 'alice pw') \gset
 SELECT s.* FROM mfa.complete_mfa(:'kli6', mfa.totp_code(:'sec2', to_timestamp(2000000450))) AS a, pg_temp.shown(a) AS s;
 SELECT token AS kli7 FROM mfa.authenticate_password('alice@example.com', 'alice pw') \gset
 SELECT s.* FROM mfa.complete_mfa(:'kli7', mfa.totp_code(:'sec1', to_timestamp(2000000450))) AS a, pg_temp.shown(a) AS s;

@@ -120,6 +120,16 @@ def run(conn, realm):
     verified = one_row(conn, "SELECT mfa.totp_verify(%s, %s) AS ok", (cred.credential_id, code)).ok
     ok("totp_verify refuses the same code a second time", verified is False, f"got {verified!r}")
 
+    # The "your devices" page: no secret comes back, only what a person needs to recognise a device.
+    devices = conn.execute("SELECT * FROM mfa.list_credentials(%s)", (user_id,)).fetchall()
+    for device in devices:
+        info(f"device {device.credential_id}: {device.type} {device.name or ''} {device.state}, "
+             f"verified {device.verified_at or '-'}")
+    ok("list_credentials shows the password and the phone, now active",
+       [(d.type, d.state) for d in devices] == [("password", None), ("totp", "active")], f"got {devices}")
+    renamed = one_row(conn, "SELECT mfa.rename_credential(%s, %s) AS ok", (cred.credential_id, "Work phone")).ok
+    ok("rename_credential names the device", renamed is True, f"got {renamed!r}")
+
     # Recovery codes right after enrollment, shown to the user once; the database keeps only digests.
     recovery_codes = [row.code for row in conn.execute(
         "SELECT c AS code FROM mfa.generate_recovery_codes(%s) AS c", (user_id,)).fetchall()]

@@ -931,9 +931,9 @@ int64 InsertJournal(char kind, int64 subject, const pg_mfa::core::LockoutState& 
     return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &null));
 }
 
-// InsertEvent writes the failure's audit row. The realm and user are named only if their rows can be
-// key-share locked at once: the worker never waits for a lock a backend holds (the backend waits for the
-// worker), and an event of a user being deleted keeps no reference to it.
+// InsertEvent writes the failure's audit row. The realm is named only if its row can be key-share locked at
+// once (the realm_id foreign key): the worker never waits for a lock a backend holds (the backend waits for
+// the worker). The user id needs no lock: the audit trail keeps the ids of deleted users.
 void InsertEvent(const Request& request) {
     if (event_plan == nullptr) {
         Oid types[5] = {TEXTOID, TEXTOID, INT8OID, INT8OID, INT8OID};
@@ -942,9 +942,7 @@ void InsertEvent(const Request& request) {
             "SELECT $1, 'failure', $2, "
             "(SELECT r.realm_id FROM mfa.realms AS r WHERE r.realm_id OPERATOR(pg_catalog.=) $3 "
             " FOR KEY SHARE SKIP LOCKED), "
-            "(SELECT u.user_id FROM mfa.users AS u WHERE u.user_id OPERATOR(pg_catalog.=) $4 "
-            " FOR KEY SHARE SKIP LOCKED), "
-            "$5",
+            "$4, $5",
             5, types);
     }
     Datum values[5] = {CStringGetTextDatum(request.event_type), CStringGetTextDatum(request.event_reason),
@@ -1392,7 +1390,7 @@ const char* const kFailureEvents[] = {"password_login", "mfa_login", "totp_verif
 const char* const kFailureReasons[] = {"unknown_user", "no_password", "wrong_password", "wrong_code",
                                        "replayed_code", "invalid_token", "token_used", "throttled",
                                        "disabled", "token_exhausted", "malformed_code", "wrong_recovery_code",
-                                       "used_recovery_code", nullptr};
+                                       "used_recovery_code", "enrollment_expired", "user_disabled", nullptr};
 
 }  // namespace
 

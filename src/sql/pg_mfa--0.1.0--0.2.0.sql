@@ -150,12 +150,35 @@ SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('mf
 ALTER TABLE mfa.events DROP CONSTRAINT events_type_check, ADD CONSTRAINT events_type_check CHECK (type IN (
     'realm_created', 'user_created', 'password_set', 'totp_created', 'totp_verify',
     'password_login', 'mfa_login', 'logout', 'credential_deleted', 'lockout_reset',
-    'recovery_codes_generated'));
+    'recovery_codes_generated', 'credential_renamed', 'mfa_disabled', 'sessions_revoked',
+    'mfa_reset', 'user_disabled', 'user_enabled', 'user_deleted'));
 ALTER TABLE mfa.events DROP CONSTRAINT events_reason_check, ADD CONSTRAINT events_reason_check CHECK (reason IN (
     'unknown_user', 'no_password', 'wrong_password', 'wrong_code', 'replayed_code',
     'invalid_token', 'token_used', 'needs_mfa', 'full_login', 'enrolled',
     'throttled', 'disabled', 'token_exhausted', 'malformed_code', 'recovery_code',
-    'wrong_recovery_code', 'used_recovery_code'));
+    'wrong_recovery_code', 'used_recovery_code', 'enrollment_expired', 'user_disabled'));
+
+-- Devices and accounts: a cap on TOTP devices and a lifetime for enrollments per realm, disabled users, and
+-- an audit trail that keeps the ids of deleted users.
+-- (Columns added without a default, filled, then given it: a default given at ADD COLUMN would be kept as
+-- the table's "missing value", which a fresh install does not have.)
+ALTER TABLE mfa.realms
+    ADD COLUMN max_totp_devices integer
+        CONSTRAINT realms_max_totp_devices_check CHECK (max_totp_devices BETWEEN 1 AND 20),
+    ADD COLUMN enrollment_lifetime interval
+        CONSTRAINT realms_enrollment_lifetime_check
+        CHECK (enrollment_lifetime >= '1 minute'::interval AND enrollment_lifetime <= '1 day'::interval);
+UPDATE mfa.realms SET max_totp_devices = 5, enrollment_lifetime = '10 minutes';
+ALTER TABLE mfa.realms
+    ALTER COLUMN max_totp_devices SET DEFAULT 5, ALTER COLUMN max_totp_devices SET NOT NULL,
+    ALTER COLUMN enrollment_lifetime SET DEFAULT '10 minutes', ALTER COLUMN enrollment_lifetime SET NOT NULL;
+ALTER TABLE mfa.users ADD COLUMN disabled_at timestamptz;
+ALTER TABLE mfa.events DROP CONSTRAINT events_user_id_fkey;
+-- New parameters (keep_session) and a new result column (devices): the 0.1.0 functions go, the new ones
+-- are made below.
+DROP FUNCTION mfa.totp_verify(bigint, text);
+DROP FUNCTION mfa.delete_credential(bigint);
+DROP FUNCTION mfa.purge_expired(interval);
 
 -- @@ functions and privileges of pg_mfa.sql @@
 
