@@ -112,10 +112,27 @@ def run(conn, realm):
     verified = one_row(conn, "SELECT mfa.totp_verify(%s, %s) AS ok", (cred.credential_id, wrong_code(phone))).ok
     ok("totp_verify refuses a wrong code", verified is False, f"got {verified!r}")
 
-    code = phone.now()
-    verified = one_row(conn, "SELECT mfa.totp_verify(%s, %s) AS ok", (cred.credential_id, code)).ok
-    ok("totp_verify accepts the phone's current code: the credential is active", verified is True,
-       "is the clock of this machine within 30 s of the database server's?")
+    # A second connection listens for account-security events, as a mailer would ("a new device was added").
+    heard = []
+    with psycopg.connect("", autocommit=True, row_factory=namedtuple_row) as listener:
+        listener.add_notify_handler(lambda n: heard.append(n.payload) if n.channel == "mfa_events" else None)
+        listener.execute("LISTEN mfa_events")
+
+        code = phone.now()
+        verified = one_row(conn, "SELECT mfa.totp_verify(%s, %s) AS ok", (cred.credential_id, code)).ok
+        ok("totp_verify accepts the phone's current code: the credential is active", verified is True,
+           "is the clock of this machine within 30 s of the database server's?")
+
+        # The notification is sent when the activation commits; a query on the listening connection collects it.
+        deadline = time.monotonic() + 5
+        while not heard and time.monotonic() < deadline:
+            listener.execute("SELECT 1")
+            time.sleep(0.05)
+        event = one_row(conn, "SELECT * FROM mfa.account_event(%s)", (int(heard[0]),)) if heard else None
+        info(f"NOTIFY mfa_events {heard}: {event.type if event else '-'}/{event.reason if event else '-'}")
+        ok("the activation was announced (NOTIFY mfa_events) and mfa.account_event names it",
+           event is not None and (event.type, event.reason, event.user_id, event.credential_id)
+           == ("totp_verify", "enrolled", user_id, cred.credential_id), f"heard {heard}")
 
     verified = one_row(conn, "SELECT mfa.totp_verify(%s, %s) AS ok", (cred.credential_id, code)).ok
     ok("totp_verify refuses the same code a second time", verified is False, f"got {verified!r}")

@@ -173,6 +173,11 @@ ALTER TABLE mfa.realms
     ALTER COLUMN max_totp_devices SET DEFAULT 5, ALTER COLUMN max_totp_devices SET NOT NULL,
     ALTER COLUMN enrollment_lifetime SET DEFAULT '10 minutes', ALTER COLUMN enrollment_lifetime SET NOT NULL;
 ALTER TABLE mfa.users ADD COLUMN disabled_at timestamptz;
+-- Sessions: an idle timeout per realm (NULL: none) and when each session was last seen.
+ALTER TABLE mfa.realms ADD COLUMN session_idle_timeout interval
+    CONSTRAINT realms_session_idle_timeout_check
+    CHECK (session_idle_timeout >= '2 minutes'::interval AND session_idle_timeout <= '30 days'::interval);
+ALTER TABLE mfa.sessions ADD COLUMN last_seen_at timestamptz;
 ALTER TABLE mfa.events DROP CONSTRAINT events_user_id_fkey;
 -- New parameters (keep_session) and a new result column (devices): the 0.1.0 functions go, the new ones
 -- are made below.
@@ -185,6 +190,11 @@ DROP FUNCTION mfa.purge_expired(interval);
 -- Realm policy out of range: a message naming the column and its range instead of a CHECK violation.
 CREATE TRIGGER realms_check_policy BEFORE INSERT OR UPDATE ON mfa.realms
 FOR EACH ROW EXECUTE FUNCTION mfa_internal._realms_check_policy();
+
+-- Account-security events are announced (NOTIFY mfa_events, payload the event id) when they commit.
+CREATE TRIGGER events_notify AFTER INSERT ON mfa.events
+FOR EACH ROW WHEN (mfa_internal._announced(NEW.type, NEW.reason))
+EXECUTE FUNCTION mfa_internal._events_notify();
 
 -- 0.1.0 gave its rights to the group roles mfa_client and mfa_admin, which belong to the whole cluster: a
 -- member could use pg_mfa in every database where it was installed. The privileges set above took them

@@ -69,7 +69,11 @@ CREATE TABLE mfa.realms (
                         CONSTRAINT realms_max_totp_devices_check CHECK (max_totp_devices BETWEEN 1 AND 20),
     enrollment_lifetime interval NOT NULL DEFAULT '10 minutes'
                         CONSTRAINT realms_enrollment_lifetime_check
-                        CHECK (enrollment_lifetime >= '1 minute'::interval AND enrollment_lifetime <= '1 day'::interval)
+                        CHECK (enrollment_lifetime >= '1 minute'::interval AND enrollment_lifetime <= '1 day'::interval),
+    -- A session not seen (mfa.touch_session) for session_idle_timeout no longer validates; NULL: no limit.
+    session_idle_timeout interval
+                        CONSTRAINT realms_session_idle_timeout_check
+                        CHECK (session_idle_timeout >= '2 minutes'::interval AND session_idle_timeout <= '30 days'::interval)
 );
 COMMENT ON TABLE mfa.realms IS 'tenancy boundary: users, issuer shown in authenticator apps, TOTP and token policy';
 
@@ -188,6 +192,7 @@ CREATE TABLE mfa.sessions (
     created_at      timestamptz NOT NULL,
     expires_at      timestamptz NOT NULL,
     revoked_at      timestamptz,
+    last_seen_at    timestamptz,  -- mfa.touch_session, at most once a minute; NULL: not since created_at
     CONSTRAINT sessions_expiry_check CHECK (expires_at > created_at)
 );
 CREATE INDEX sessions_user_idx ON mfa.sessions (user_id);
@@ -458,6 +463,58 @@ COMMENT ON FUNCTION mfa_internal._is_display_name(text, integer, boolean) IS
 -- the dumped 'default' (with the policy and issuer an administrator gave it) must win: this trigger
 -- removes the script's fresh default realm when a row of that name is inserted, as long as it has no
 -- users yet. A default realm in use is never touched (the insert then fails on the unique name).
+-- _announced: whether an event is one an account's owner should hear of, announced with NOTIFY mfa_events
+-- and readable by the application (mfa.account_event): changes to the account's security, never a login.
+CREATE OR REPLACE FUNCTION mfa_internal._announced(type text, reason text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+RETURN type IN ('credential_deleted', 'mfa_disabled', 'mfa_reset', 'recovery_codes_generated', 'user_disabled',
+                'user_deleted')
+       OR (type = 'password_set' AND reason IS DISTINCT FROM 'rehashed')
+       OR (type = 'totp_verify' AND reason IS NOT DISTINCT FROM 'enrolled')
+       OR (type = 'mfa_login' AND reason IS NOT DISTINCT FROM 'recovery_code');
+COMMENT ON FUNCTION mfa_internal._announced(text, text) IS
+'internal: whether an event is announced (NOTIFY mfa_events) and readable through mfa.account_event';
+
+CREATE OR REPLACE FUNCTION mfa.account_event(event_id bigint)
+RETURNS TABLE (occurred_at timestamptz, type text, reason text, user_id bigint, credential_id bigint)
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+BEGIN
+    IF account_event.event_id IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'event_id must not be null');
+    END IF;
+    -- Only the events that are announced: what the application needs to tell a user about their account,
+    -- not the audit trail (which is the administrator's).
+    RETURN QUERY
+    SELECT e.occurred_at, e.type, e.reason, e.user_id, e.credential_id
+    FROM mfa.events AS e
+    WHERE e.event_id = account_event.event_id AND mfa_internal._announced(e.type, e.reason);
+END
+$function$;
+COMMENT ON FUNCTION mfa.account_event(bigint) IS
+'the announced account-security event with this id (the payload of NOTIFY mfa_events); no row for any other';
+
+-- _events_notify: NOTIFY mfa_events with the event id, sent when the transaction commits, for the changes to
+-- an account its owner should hear of (the trigger's WHEN clause says which). Never for a login: a NOTIFY
+-- takes a cluster-wide lock from its commit until the notification is queued, which would put every login in
+-- one line.
+CREATE OR REPLACE FUNCTION mfa_internal._events_notify()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    PERFORM pg_catalog.pg_notify('mfa_events', NEW.event_id::text);
+    RETURN NULL;
+END
+$function$;
+COMMENT ON FUNCTION mfa_internal._events_notify() IS
+'internal: NOTIFY mfa_events with the id of an account-security event, at commit';
+
 CREATE OR REPLACE FUNCTION mfa_internal._realms_replace_fresh_default()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -529,7 +586,11 @@ BEGIN
          'must be between 1 and 20'),
         (17, 'enrollment_lifetime', NEW.enrollment_lifetime::text,
          NEW.enrollment_lifetime >= '1 minute'::interval AND NEW.enrollment_lifetime <= '1 day'::interval,
-         'must be at least 1 minute and at most 1 day')
+         'must be at least 1 minute and at most 1 day'),
+        (18, 'session_idle_timeout', coalesce(NEW.session_idle_timeout::text, 'none'),
+         NEW.session_idle_timeout IS NULL
+         OR (NEW.session_idle_timeout >= '2 minutes'::interval AND NEW.session_idle_timeout <= '30 days'::interval),
+         'must be NULL (no limit) or at least 2 minutes and at most 30 days')
     ) AS r(n, column_name, value, ok, rule)
     WHERE r.value IS NULL OR NOT coalesce(r.ok, false)
     ORDER BY r.n
@@ -1673,7 +1734,9 @@ BEGIN
     JOIN mfa.users AS u ON u.user_id = s.user_id
     JOIN mfa.realms AS r ON r.realm_id = u.realm_id
     WHERE s.token_digest = mfa_internal._token_digest(validate_session.token)
-      AND s.revoked_at IS NULL AND s.expires_at > mfa_internal._now() AND u.disabled_at IS NULL;
+      AND s.revoked_at IS NULL AND s.expires_at > mfa_internal._now() AND u.disabled_at IS NULL
+      AND (r.session_idle_timeout IS NULL
+           OR coalesce(s.last_seen_at, s.created_at) + r.session_idle_timeout > mfa_internal._now());
 END
 $function$;
 COMMENT ON FUNCTION mfa.validate_session(text) IS 'one row (user, realm, expiry) for a live kss_ session token, none otherwise';
@@ -1705,6 +1768,94 @@ BEGIN
 END
 $function$;
 COMMENT ON FUNCTION mfa.logout(text) IS 'revoke a kss_ session; false if it was not live';
+
+CREATE OR REPLACE FUNCTION mfa.touch_session(token text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+    v_now timestamptz := mfa_internal._now();
+    v_live boolean;
+BEGIN
+    PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
+    IF touch_session.token IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'token must not be null');
+    END IF;
+    v_live := EXISTS (SELECT FROM mfa.validate_session(touch_session.token));
+    IF v_live THEN
+        -- At most one write a minute per session: an application may call this on every request.
+        UPDATE mfa.sessions AS s SET last_seen_at = v_now
+        WHERE s.token_digest = mfa_internal._token_digest(touch_session.token)
+          AND coalesce(s.last_seen_at, s.created_at) <= v_now - interval '1 minute';
+    END IF;
+    RETURN v_live;
+END
+$function$;
+COMMENT ON FUNCTION mfa.touch_session(text) IS
+'mark a live kss_ session as seen now (at most one write a minute), for the realm''s idle timeout; false if it is not live';
+
+CREATE OR REPLACE FUNCTION mfa.list_sessions(user_id bigint)
+RETURNS TABLE (session_id bigint, created_at timestamptz, expires_at timestamptz, last_seen_at timestamptz,
+               mfa_verified boolean)
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+    v_idle interval;
+    v_now timestamptz := mfa_internal._now();
+BEGIN
+    IF list_sessions.user_id IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'user_id must not be null');
+    END IF;
+    SELECT r.session_idle_timeout INTO v_idle
+    FROM mfa.users AS u JOIN mfa.realms AS r ON r.realm_id = u.realm_id WHERE u.user_id = list_sessions.user_id;
+    IF NOT FOUND THEN
+        PERFORM mfa_internal._raise('42704', pg_catalog.format('user %s does not exist', list_sessions.user_id));
+    END IF;
+    -- The sessions validate_session accepts, without their tokens (only digests are stored).
+    RETURN QUERY
+    SELECT s.session_id, s.created_at, s.expires_at, coalesce(s.last_seen_at, s.created_at), s.mfa_verified
+    FROM mfa.sessions AS s
+    JOIN mfa.users AS u ON u.user_id = s.user_id
+    WHERE s.user_id = list_sessions.user_id AND s.revoked_at IS NULL AND s.expires_at > v_now AND u.disabled_at IS NULL
+      AND (v_idle IS NULL OR coalesce(s.last_seen_at, s.created_at) + v_idle > v_now)
+    ORDER BY s.session_id;
+END
+$function$;
+COMMENT ON FUNCTION mfa.list_sessions(bigint) IS
+'a user''s live sessions (id, created, expires, last seen, whether a second factor was checked), without tokens';
+
+CREATE OR REPLACE FUNCTION mfa.revoke_session(session_id bigint)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+    v_now timestamptz := mfa_internal._now();
+    v_user_id bigint;
+BEGIN
+    PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
+    IF revoke_session.session_id IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'session_id must not be null');
+    END IF;
+    PERFORM mfa_internal._durable_revocation();
+    UPDATE mfa.sessions AS s SET revoked_at = v_now
+    WHERE s.session_id = revoke_session.session_id AND s.revoked_at IS NULL AND s.expires_at > v_now
+    RETURNING s.user_id INTO v_user_id;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    INSERT INTO mfa.events (type, result, realm_id, user_id)
+    SELECT 'logout', 'success', u.realm_id, u.user_id FROM mfa.users AS u WHERE u.user_id = v_user_id;
+    RETURN true;
+END
+$function$;
+COMMENT ON FUNCTION mfa.revoke_session(bigint) IS
+'revoke one session by its id (from mfa.list_sessions: "log out that device"); false if it was not live';
 
 CREATE OR REPLACE FUNCTION mfa.purge_expired(older_than interval DEFAULT '1 day')
 RETURNS TABLE (mfa_tokens bigint, sessions bigint, devices bigint)
@@ -2298,6 +2449,10 @@ BEGIN
         mfa.generate_recovery_codes(bigint, integer),
         mfa.recovery_codes_remaining(bigint),
         mfa.validate_session(text),
+        mfa.touch_session(text),
+        mfa.account_event(bigint),
+        mfa.list_sessions(bigint),
+        mfa.revoke_session(bigint),
         mfa.logout(text),
         mfa.revoke_sessions(bigint)
     TO %s$sql$, v_to);
@@ -2321,15 +2476,15 @@ BEGIN
         EXECUTE format($sql$GRANT UPDATE (issuer, totp_enabled, totp_algorithm, totp_digits, totp_period, totp_window,
             mfa_token_lifetime, session_lifetime, code_lockout_threshold, code_disable_threshold,
             password_lockout_threshold, lockout_delay, lockout_max_delay, mfa_token_max_failures, max_totp_devices,
-            enrollment_lifetime) ON mfa.realms TO %s$sql$, v_to);
+            enrollment_lifetime, session_idle_timeout) ON mfa.realms TO %s$sql$, v_to);
         EXECUTE format($sql$GRANT SELECT (credential_id, user_id, type, name, algorithm, digits, period, state, last_step,
             created_at, updated_at, verified_at, last_used_at) ON mfa.credentials TO %s$sql$, v_to);
         EXECUTE format($sql$GRANT SELECT (mfa_token_id, user_id, created_at, expires_at, consumed_at, failures)
             ON mfa.mfa_tokens TO %s$sql$, v_to);
         EXECUTE format($sql$GRANT SELECT (recovery_code_id, user_id, created_at, used_at)
             ON mfa.recovery_codes TO %s$sql$, v_to);
-        EXECUTE format($sql$GRANT SELECT (session_id, user_id, mfa_verified, created_at, expires_at, revoked_at)
-            ON mfa.sessions TO %s$sql$, v_to);
+        EXECUTE format($sql$GRANT SELECT (session_id, user_id, mfa_verified, created_at, expires_at, revoked_at,
+            last_seen_at) ON mfa.sessions TO %s$sql$, v_to);
     END IF;
 
     PERFORM mfa_internal._rights_out_of_init_privs();
@@ -2540,6 +2695,10 @@ CREATE TRIGGER realms_replace_fresh_default BEFORE INSERT ON mfa.realms
 FOR EACH ROW EXECUTE FUNCTION mfa_internal._realms_replace_fresh_default();
 CREATE TRIGGER realms_check_policy BEFORE INSERT OR UPDATE ON mfa.realms
 FOR EACH ROW EXECUTE FUNCTION mfa_internal._realms_check_policy();
+-- Account-security events are announced (NOTIFY mfa_events, payload the event id) when they commit.
+CREATE TRIGGER events_notify AFTER INSERT ON mfa.events
+FOR EACH ROW WHEN (mfa_internal._announced(NEW.type, NEW.reason))
+EXECUTE FUNCTION mfa_internal._events_notify();
 
 -- Id 0, which the identity sequence never hands out, so no dumped realm can collide with it.
 INSERT INTO mfa.realms (realm_id, name, issuer) OVERRIDING SYSTEM VALUE VALUES (0, 'default', 'default');
