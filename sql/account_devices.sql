@@ -16,7 +16,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     r record;
 BEGIN
-    SELECT * INTO r FROM mfa.authenticate_password(name, name || ' pw');
+    SELECT * INTO r FROM mfa.authenticate_password(name, name || ' password');
     IF r.result = 'needs_mfa' THEN
         SELECT * INTO r FROM mfa.complete_mfa(r.token, mfa.totp_code(secret, to_timestamp(at)));
     END IF;
@@ -30,7 +30,7 @@ $$;
 SET pg_mfa.clock_override = 2000000000;
 SET pg_mfa.argon2_memory = 1024;
 SET pg_mfa.argon2_iterations = 1;
-SELECT mfa.create_user('dana', 'dana pw') AS dana \gset
+SELECT mfa.create_user('dana', 'dana password') AS dana \gset
 
 -- Devices as a "your devices" page shows them: no secret. A new device expires 10 minutes after enrollment.
 SELECT credential_id AS phone, otp_secret AS phone_sec FROM mfa.totp_create_credential(:dana, 'Phone') \gset
@@ -113,10 +113,10 @@ SELECT mfa.delete_credential(:phone) AS last_device_deleted;
 SELECT pg_temp.live(:'s_here') AS ended_without_keep;
 SELECT mfa.recovery_codes_remaining(:dana) AS codes_gone;
 SELECT * FROM pg_temp.events_since(:dana, :m) WHERE type NOT IN ('password_login', 'mfa_login');
-SELECT result FROM mfa.authenticate_password('dana', 'dana pw');
+SELECT result FROM mfa.authenticate_password('dana', 'dana password');
 -- A keep_session that is not a live session of this user spares nothing.
 SELECT pg_temp.session('dana') AS s1 \gset
-SELECT mfa.create_user('erin', 'erin pw') AS erin \gset
+SELECT mfa.create_user('erin', 'erin password') AS erin \gset
 SELECT pg_temp.session('erin') AS erin_session \gset
 SELECT credential_id AS dana_dev, otp_secret AS dana_sec FROM mfa.totp_create_credential(:dana, 'Phone 2') \gset
 SELECT mfa.totp_verify(:dana_dev, mfa.totp_code(:'dana_sec', to_timestamp(2000001390)), :'erin_session') AS activated;
@@ -127,7 +127,7 @@ SELECT pg_temp.live(:'s1') AS dana_session_ended, pg_temp.live(:'erin_session') 
 SET pg_mfa.clock_override = 2000001420;
 SELECT count(*) AS recovery_codes FROM mfa.generate_recovery_codes(:dana, 3);
 SELECT pg_temp.session('dana', :'dana_sec', 2000001420) AS s_before \gset
-SELECT token AS pending_kli FROM mfa.authenticate_password('dana', 'dana pw') \gset
+SELECT token AS pending_kli FROM mfa.authenticate_password('dana', 'dana password') \gset
 SELECT result FROM mfa.complete_mfa(:'pending_kli', '000000');
 SELECT pg_temp.mark() AS m \gset
 SELECT mfa.reset_mfa(:dana);
@@ -136,7 +136,7 @@ SELECT mfa.recovery_codes_remaining(:dana) AS recovery_codes, pg_temp.live(:'s_b
        (SELECT consumed_at IS NOT NULL FROM mfa.mfa_tokens WHERE token_digest = mfa_internal._token_digest(:'pending_kli')) AS kli_ended,
        (SELECT code_failures FROM mfa.user_lockouts WHERE user_id = :dana) AS code_failures;
 SELECT * FROM pg_temp.events_since(:dana, :m);
-SELECT result FROM mfa.authenticate_password('dana', 'dana pw');
+SELECT result FROM mfa.authenticate_password('dana', 'dana password');
 
 -- Disable: sessions end, and every login fails exactly like a wrong password (same row), without counting;
 -- sessions do not validate while disabled. Enable: the password works again.
@@ -144,14 +144,14 @@ SELECT pg_temp.session('dana') AS s_before \gset
 SELECT pg_temp.mark() AS m \gset
 SELECT mfa.disable_user(:dana) AS disabled, mfa.disable_user(:dana) AS again;
 SELECT pg_temp.live(:'s_before') AS session_live;
-SELECT (SELECT row(a.*)::text FROM mfa.authenticate_password('dana', 'dana pw') AS a) =
+SELECT (SELECT row(a.*)::text FROM mfa.authenticate_password('dana', 'dana password') AS a) =
        (SELECT row(a.*)::text FROM mfa.authenticate_password('dana', 'wrong pw') AS a) AS like_a_wrong_password;
-SELECT (SELECT row(a.*)::text FROM mfa.authenticate_password('dana', 'dana pw') AS a) =
-       (SELECT row(a.*)::text FROM mfa.authenticate_password('nobody', 'dana pw') AS a) AS like_an_unknown_user;
+SELECT (SELECT row(a.*)::text FROM mfa.authenticate_password('dana', 'dana password') AS a) =
+       (SELECT row(a.*)::text FROM mfa.authenticate_password('nobody', 'dana password') AS a) AS like_an_unknown_user;
 SELECT password_failures FROM mfa.user_lockouts WHERE user_id = :dana;
 SELECT * FROM pg_temp.events_since(:dana, :m);
 SELECT mfa.enable_user(:dana) AS enabled, mfa.enable_user(:dana) AS again;
-SELECT result FROM mfa.authenticate_password('dana', 'dana pw');
+SELECT result FROM mfa.authenticate_password('dana', 'dana password');
 
 -- Delete: the user and everything of theirs goes; the audit trail keeps their rows and id.
 SELECT pg_temp.session('erin') AS erin_session \gset

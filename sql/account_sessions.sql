@@ -8,12 +8,12 @@ SET pg_mfa.clock_override = 2000000000;
 SET pg_mfa.argon2_memory = 1024;
 SET pg_mfa.argon2_iterations = 1;
 UPDATE mfa.realms SET session_lifetime = '7 days' WHERE name = 'default';
-SELECT mfa.create_user('fay', 'fay pw') AS fay \gset
-SELECT mfa.create_user('gus', 'gus pw') AS gus \gset
-SELECT token AS laptop FROM mfa.authenticate_password('fay', 'fay pw') \gset
+SELECT mfa.create_user('fay', 'fay password') AS fay \gset
+SELECT mfa.create_user('gus', 'gus password') AS gus \gset
+SELECT token AS laptop FROM mfa.authenticate_password('fay', 'fay password') \gset
 SET pg_mfa.clock_override = 2000000100;
-SELECT token AS phone FROM mfa.authenticate_password('fay', 'fay pw') \gset
-SELECT token AS gus_session FROM mfa.authenticate_password('gus', 'gus pw') \gset
+SELECT token AS phone FROM mfa.authenticate_password('fay', 'fay password') \gset
+SELECT token AS gus_session FROM mfa.authenticate_password('gus', 'gus password') \gset
 
 -- The live sessions of a user, oldest first, without tokens: what a "where you're logged in" page shows.
 SELECT session_id AS laptop_id FROM mfa.list_sessions(:fay) ORDER BY session_id LIMIT 1 \gset

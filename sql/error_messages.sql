@@ -15,7 +15,7 @@ SELECT mfa.authenticate_password('alice@example.com', 'pw', 'no_such_realm');
 SELECT mfa.totp_create_credential(999999);
 SELECT mfa.totp_verify(999999, '123456');
 SELECT mfa.set_password(999999, 'pw');
-SELECT mfa.create_user('alice@example.com', 'pw');
+SELECT mfa.create_user('alice@example.com', 'alice pw 2');
 SELECT mfa.create_realm('bad name!');
 SELECT mfa.create_user(NULL, 'pw');
 SELECT mfa.authenticate_password('alice@example.com', NULL);
@@ -31,6 +31,11 @@ UPDATE mfa.realms SET totp_enabled = true WHERE name = 'default';
 -- their context, never a helper's or a statement's.
 SELECT mfa.create_user('dave', '');
 SELECT mfa.set_password(:alice, repeat('x', 1025));
+-- A password shorter than the realm's minimum names the rule, never the password.
+SELECT mfa.set_password(:alice, 'short');
+SELECT mfa.create_user('dave', 'short');
+-- An imported hash that no login could verify: the message never shows the hash.
+SELECT mfa.create_user('dave', password_hash => '$2b$10$notahash');
 -- The context is dropped as a whole: a caller's own PL/pgSQL function that calls pg_mfa loses its context
 -- line for pg_mfa's errors too (its other errors keep theirs).
 CREATE FUNCTION pg_temp.signup(name text) RETURNS bigint LANGUAGE plpgsql AS $$
@@ -75,7 +80,10 @@ FROM (VALUES
     (26, 'issuer', 'NULL'),
     (27, 'totp_enabled', 'NULL'),
     (28, 'totp_window', '10'),
-    (29, 'totp_window', '1')
+    (29, 'totp_window', '1'),
+    (30, 'password_min_length', '0'),
+    (31, 'password_min_length', '1025'),
+    (32, 'password_min_length', 'NULL')
   ) AS v(n, col, val)
 ORDER BY v.n;
 -- Realms made by a superuser's INSERT are checked the same way.

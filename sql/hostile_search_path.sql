@@ -65,7 +65,7 @@ BEGIN
     -- Each step catches its own error (shown as "ERROR sqlstate"), so one broken step cannot hide the rest.
     n := 1; step := 'create_user';
     BEGIN
-        me := mfa.create_user(username, 'bob pw');
+        me := mfa.create_user(username, 'bob pass');
         outcome := CASE WHEN me IS NULL THEN 'NULL' ELSE 'a user id' END;
     EXCEPTION WHEN OTHERS THEN outcome := pg_catalog.concat('ERROR ', SQLSTATE);
     END;
@@ -73,7 +73,7 @@ BEGIN
 
     n := 2; step := 'create_user, same name in upper case';
     BEGIN
-        PERFORM mfa.create_user(pg_catalog.upper(username), 'bob pw');
+        PERFORM mfa.create_user(pg_catalog.upper(username), 'bob pass');
         outcome := 'ACCEPTED';
     EXCEPTION WHEN OTHERS THEN outcome := pg_catalog.concat('ERROR ', SQLSTATE);
     END;
@@ -139,7 +139,7 @@ BEGIN
     RETURN NEXT;
     n := 9; step := 'authenticate_password, name in upper case';
     BEGIN
-        SELECT * INTO r FROM mfa.authenticate_password(pg_catalog.upper(username), 'bob pw');
+        SELECT * INTO r FROM mfa.authenticate_password(pg_catalog.upper(username), 'bob pass');
         kli := r.token;
         outcome := pg_temp.login_row(r.result, r.user_id, r.token, r.expires_at, me);
     EXCEPTION WHEN OTHERS THEN outcome := pg_catalog.concat('ERROR ', SQLSTATE);
@@ -358,10 +358,11 @@ BEGIN
                      ('_token_digest(text)', 'bytea', $$'\x00'$$),
                      ('_new_token(text)', 'text', $$'kss_attacker'$$),
                      ('_password_check(text, text)', 'boolean', 'true'),
+                     ('_check_imported_hash(text)', 'text', $$'argon2id'$$),
                      ('_totp_match(bytea, text, timestamptz, integer, integer, integer, text, bigint)', 'bigint', '0'),
                      ('_realm_id(text)', 'bigint', '0'),
                      ('_user_realm(bigint)', 'bigint', '0'),
-                     ('create_user(text, text, text)', 'bigint', '1'),
+                     ('create_user(text, text, text, text)', 'bigint', '1'),
                      ('totp_verify(bigint, text, text)', 'boolean', 'true'),
                      ('authenticate_password(text, text, text)', 'text', $$'full_login'$$),
                      ('complete_mfa(text, text)', 'text', $$'full_login'$$),

@@ -35,9 +35,9 @@ SELECT pg_current_wal_insert_lsn() AS before_commit \gset
 COMMIT;
 SELECT :'result' AS result, pg_current_wal_flush_lsn() >= :'before_commit'::pg_lsn AS flushed_at_commit;
 -- A session from the password alone (a user without a device).
-SELECT mfa.create_user('bob', 'bob pw') AS bob \gset
+SELECT mfa.create_user('bob', 'bob pass') AS bob \gset
 BEGIN;
-SELECT result FROM mfa.authenticate_password('bob', 'bob pw');
+SELECT result FROM mfa.authenticate_password('bob', 'bob pass');
 SELECT pg_current_wal_insert_lsn() AS before_commit \gset
 COMMIT;
 SELECT pg_current_wal_flush_lsn() >= :'before_commit'::pg_lsn AS flushed_at_commit;

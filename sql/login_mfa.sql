@@ -93,10 +93,10 @@ SELECT s.* FROM mfa.authenticate_password('alice@example.com', 'alice pw') AS a,
 UPDATE mfa.realms SET mfa_token_lifetime = DEFAULT WHERE name = 'default';
 
 -- Tokens that are not live kli_ tokens of this user: failed, never an error.
-SELECT mfa.create_user('bob@example.com', 'bob pw') AS bob \gset
+SELECT mfa.create_user('bob@example.com', 'bob pass') AS bob \gset
 SELECT credential_id AS bob_dev, otp_secret AS bob_sec FROM mfa.totp_create_credential(:bob) \gset
 SELECT mfa.totp_verify(:bob_dev, mfa.totp_code(:'bob_sec', to_timestamp(2000000360))) AS bob_enrolled;
-SELECT token AS kli_bob FROM mfa.authenticate_password('bob@example.com', 'bob pw') \gset
+SELECT token AS kli_bob FROM mfa.authenticate_password('bob@example.com', 'bob pass') \gset
 SET pg_mfa.clock_override = 2000000390;
 SELECT v.label, s.*
 FROM (VALUES (1, 'bob''s token, alice''s code', :'kli_bob', mfa.totp_code(:'sec1', to_timestamp(2000000420))),
@@ -148,7 +148,7 @@ SELECT e.result, CASE WHEN e.result = 'success' THEN e.reason END AS reason,
 FROM mfa.events AS e WHERE e.type = 'mfa_login'
 ORDER BY e.event_id;
 SELECT count(*) AS events,
-       count(*) FILTER (WHERE e::text LIKE ANY (ARRAY['%kli\_%', '%kss\_%', '%alice pw%', '%bob pw%'])
+       count(*) FILTER (WHERE e::text LIKE ANY (ARRAY['%kli\_%', '%kss\_%', '%alice pw%', '%bob pass%'])
                            OR position(:'sec1' IN e::text) > 0 OR position(:'sec2' IN e::text) > 0
                            OR position(:'bob_sec' IN e::text) > 0
                            OR position(mfa.totp_code(:'sec1', to_timestamp(2000000000)) IN e::text) > 0

@@ -124,12 +124,12 @@ SELECT v.password, a.result
 FROM (VALUES (1, 'alice pw 1'), (2, 'alice pw 2')) AS v(n, password),
      LATERAL mfa.authenticate_password('alice@example.com', v.password) AS a
 ORDER BY v.n;
-SELECT mfa.set_password(:nopw, 'nopw pw');
-SELECT result, user_id = :nopw AS nopw FROM mfa.authenticate_password('NOPW@example.com', 'nopw pw');
+SELECT mfa.set_password(:nopw, 'nopw pass');
+SELECT result, user_id = :nopw AS nopw FROM mfa.authenticate_password('NOPW@example.com', 'nopw pass');
 -- Without its password credential a user can no longer log in with a password.
 SELECT credential_id AS nopw_pw FROM mfa.credentials WHERE user_id = :nopw AND type = 'password' \gset
 SELECT mfa.delete_credential(:nopw_pw) AS deleted;
-SELECT result, user_id, token, expires_at FROM mfa.authenticate_password('nopw@example.com', 'nopw pw');
+SELECT result, user_id, token, expires_at FROM mfa.authenticate_password('nopw@example.com', 'nopw pass');
 SELECT reason FROM mfa.events WHERE type = 'password_login' ORDER BY event_id DESC LIMIT 1;
 
 -- The server is still up.

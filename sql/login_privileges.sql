@@ -21,7 +21,7 @@ SELECT credential_id AS dev1, otp_secret AS sec1 FROM mfa.totp_create_credential
 SELECT mfa.totp_verify(:dev1, mfa.totp_code(:'sec1', to_timestamp(2000000000 - 30))) AS enrolled;
 SELECT token AS kli1 FROM mfa.authenticate_password('alice@example.com', 'alice pw') \gset
 SELECT token AS kss1 FROM mfa.complete_mfa(:'kli1', mfa.totp_code(:'sec1', to_timestamp(2000000000))) \gset
-SELECT mfa.create_user('bob@example.com', 'bob pw') AS bob \gset
+SELECT mfa.create_user('bob@example.com', 'bob pass') AS bob \gset
 
 -- allowed(q): 'ok' when the statement runs, else "SQLSTATE: message"; either way nothing it did is kept, so
 -- each role meets the same state.
@@ -89,7 +89,7 @@ SELECT a.label, pg_temp.allowed(a.q) AS result FROM api AS a ORDER BY a.n;
 -- The whole story as the application: enroll Bob, log in with two steps, use and end the session.
 SELECT otp_secret AS bob_sec, credential_id AS bob_dev FROM mfa.totp_create_credential(:bob, 'Phone') \gset
 SELECT mfa.totp_verify(:bob_dev, mfa.totp_code(:'bob_sec', to_timestamp(2000000000 - 30))) AS bob_enrolled;
-SELECT result AS r1, user_id = :bob AS r1_bob, token AS kli_bob FROM mfa.authenticate_password('bob@example.com', 'bob pw') \gset
+SELECT result AS r1, user_id = :bob AS r1_bob, token AS kli_bob FROM mfa.authenticate_password('bob@example.com', 'bob pass') \gset
 SELECT :'r1' AS result, :'r1_bob' AS bob;
 SELECT result AS r2, user_id = :bob AS r2_bob, token AS kss_bob
 FROM mfa.complete_mfa(:'kli_bob', mfa.totp_code(:'bob_sec', to_timestamp(2000000000))) \gset
@@ -116,8 +116,8 @@ GRANT USAGE ON SCHEMA regress_trap TO regress_mfa_app;
 SET ROLE regress_mfa_app;
 SET search_path = regress_trap, pg_catalog, public;
 SELECT lower('BOB') AS trap_is_set;
-SELECT result, user_id = :bob AS bob FROM mfa.authenticate_password('BOB@example.com', 'bob pw');
-SELECT result FROM mfa.authenticate_password('trapped', 'bob pw');
+SELECT result, user_id = :bob AS bob FROM mfa.authenticate_password('BOB@example.com', 'bob pass');
+SELECT result FROM mfa.authenticate_password('trapped', 'bob pass');
 RESET search_path;
 RESET ROLE;
 DROP SCHEMA regress_trap CASCADE;

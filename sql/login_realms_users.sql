@@ -108,7 +108,7 @@ SELECT count(*) AS acme_credentials_left FROM mfa.credentials WHERE user_id = :a
 -- username, 64 (256 bytes) are accepted, and that user can enroll a device (0.1.0 took the 100 and the
 -- user could never enroll).
 SELECT pg_temp.sqlstate_of($$SELECT mfa.create_user(repeat(U&'\+01F600', 100), 'pw')$$) AS four_hundred_bytes;
-SELECT mfa.create_user(repeat(U&'\+01F600', 64), 'pw') AS emoji_user \gset
+SELECT mfa.create_user(repeat(U&'\+01F600', 64), 'emoji pw') AS emoji_user \gset
 SELECT state, provisioning_uri LIKE 'otpauth://totp/%' AS has_uri FROM mfa.totp_create_credential(:emoji_user);
 SELECT pg_temp.sqlstate_of(format('SELECT mfa.totp_create_credential(%s, repeat(%L, 26))', :emoji_user, U&'\+01F600'))
        AS device_name_of_104_bytes;

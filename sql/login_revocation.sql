@@ -6,31 +6,31 @@ CREATE EXTENSION pg_mfa;
 
 SET pg_mfa.clock_override = 2000000000;
 
-SELECT mfa.create_user('alice@example.com', 'old pw') AS alice \gset
-SELECT mfa.create_user('bob@example.com', 'bob pw') AS bob \gset
+SELECT mfa.create_user('alice@example.com', 'old pass') AS alice \gset
+SELECT mfa.create_user('bob@example.com', 'bob pass') AS bob \gset
 SELECT credential_id AS device, otp_secret AS secret FROM mfa.totp_create_credential(:alice) \gset
 SELECT mfa.totp_verify(:device, mfa.totp_code(:'secret', to_timestamp(2000000000 - 30))) AS enrolled;
 
 -- Two live sessions of alice (one through both steps), one of bob, and a pending kli_ token of alice.
 SET pg_mfa.clock_override = 2000000000;
-SELECT token AS kli1 FROM mfa.authenticate_password('alice@example.com', 'old pw') \gset
+SELECT token AS kli1 FROM mfa.authenticate_password('alice@example.com', 'old pass') \gset
 SELECT token AS alice_s1 FROM mfa.complete_mfa(:'kli1', mfa.totp_code(:'secret', to_timestamp(2000000000))) \gset
-SELECT token AS kli2 FROM mfa.authenticate_password('alice@example.com', 'old pw') \gset
-SELECT token AS bob_s1 FROM mfa.authenticate_password('bob@example.com', 'bob pw') \gset
+SELECT token AS kli2 FROM mfa.authenticate_password('alice@example.com', 'old pass') \gset
+SELECT token AS bob_s1 FROM mfa.authenticate_password('bob@example.com', 'bob pass') \gset
 
 -- A password change: the pending second step begun with the old password can no longer finish ...
-SELECT mfa.set_password(:alice, 'new pw');
+SELECT mfa.set_password(:alice, 'new pass', keep_session => :'alice_s1');
 SELECT result AS second_step_after_change
 FROM mfa.complete_mfa(:'kli2', mfa.totp_code(:'secret', to_timestamp(2000000030)));
--- ... sessions stay (the application decides: revoke_sessions below) ...
+-- ... the session the user changed it from stays (keep_session; revoke_sessions below ends it) ...
 SELECT count(*) AS alice_session_rows FROM mfa.validate_session(:'alice_s1');
 -- ... and only the new password works.
-SELECT (SELECT result FROM mfa.authenticate_password('alice@example.com', 'old pw')) AS old_pw,
-       (SELECT result FROM mfa.authenticate_password('alice@example.com', 'new pw')) AS new_pw;
+SELECT (SELECT result FROM mfa.authenticate_password('alice@example.com', 'old pass')) AS old_pw,
+       (SELECT result FROM mfa.authenticate_password('alice@example.com', 'new pass')) AS new_pw;
 
 -- revoke_sessions logs a user out everywhere: every live session and pending kli_ token (the one the
 -- new-password login above just made), and nobody else's.
-SELECT token AS kli3 FROM mfa.authenticate_password('alice@example.com', 'new pw') \gset
+SELECT token AS kli3 FROM mfa.authenticate_password('alice@example.com', 'new pass') \gset
 SELECT mfa.revoke_sessions(:alice) AS sessions_revoked;
 SELECT count(*) AS alice_session_rows FROM mfa.validate_session(:'alice_s1');
 SELECT result AS pending_second_step
@@ -48,5 +48,12 @@ SELECT type, result, reason, realm_id, user_id FROM mfa.events ORDER BY event_id
 
 -- The events of this file, in order: the audit trail of all of the above.
 SELECT type, result, reason, user_id = :alice AS alice FROM mfa.events ORDER BY event_id;
+
+
+-- A password change without keep_session ends every session of the user (and says so in the audit trail).
+SELECT count(*) AS bob_session_rows_before FROM mfa.validate_session(:'bob_s1');
+SELECT mfa.set_password(:bob, 'bob new pass');
+SELECT count(*) AS bob_session_rows_after_change FROM mfa.validate_session(:'bob_s1');
+SELECT type FROM mfa.events WHERE user_id = :bob ORDER BY event_id DESC LIMIT 2;
 
 DROP EXTENSION pg_mfa;

@@ -65,11 +65,11 @@ SELECT count(*) FILTER (WHERE e::text LIKE '%kss\_%') AS events_with_token FROM 
 -- were revoked longer ago than that; returns how many of each.
 -- At T: Bob (one device) logs in twice; one kli_ token is consumed (making a session), the other is left.
 SET pg_mfa.clock_override = 2000000000;
-SELECT mfa.create_user('bob@example.com', 'bob pw') AS bob \gset
+SELECT mfa.create_user('bob@example.com', 'bob pass') AS bob \gset
 SELECT credential_id AS bob_dev, otp_secret AS bob_sec FROM mfa.totp_create_credential(:bob) \gset
 SELECT mfa.totp_verify(:bob_dev, mfa.totp_code(:'bob_sec', to_timestamp(2000000000 - 30))) AS bob_enrolled;
-SELECT token AS kli_used FROM mfa.authenticate_password('bob@example.com', 'bob pw') \gset
-SELECT token AS kli_left FROM mfa.authenticate_password('bob@example.com', 'bob pw') \gset
+SELECT token AS kli_used FROM mfa.authenticate_password('bob@example.com', 'bob pass') \gset
+SELECT token AS kli_left FROM mfa.authenticate_password('bob@example.com', 'bob pass') \gset
 SELECT result, token AS s4 FROM mfa.complete_mfa(:'kli_used', mfa.totp_code(:'bob_sec', to_timestamp(2000000000))) \gset
 SELECT :'result' AS result;
 SELECT (SELECT count(*) FROM mfa.mfa_tokens) AS mfa_tokens, (SELECT count(*) FROM mfa.sessions) AS sessions;

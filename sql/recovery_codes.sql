@@ -20,7 +20,7 @@ CREATE FUNCTION pg_temp.mark() RETURNS bigint LANGUAGE sql AS $$ SELECT coalesce
 SET pg_mfa.clock_override = 1999999940;
 SET pg_mfa.argon2_memory = 1024;
 SET pg_mfa.argon2_iterations = 1;
-SELECT mfa.create_user('bob', 'bob pw') AS bob \gset
+SELECT mfa.create_user('bob', 'bob pass') AS bob \gset
 SELECT mfa.create_user('carol', 'carol pw') AS carol \gset
 SELECT credential_id AS dev, otp_secret AS sec FROM mfa.totp_create_credential(:bob, 'Phone') \gset
 SELECT mfa.totp_verify(:dev, mfa.totp_code(:'sec', to_timestamp(1999999940))) AS enrolled;
@@ -52,7 +52,7 @@ SELECT type, result, reason FROM mfa.events WHERE user_id = :bob AND type = 'rec
 -- A recovery code in place of a TOTP code: full_login, a session with mfa_verified, the code used up, one
 -- fewer left. Typed in lower case with spaces instead of hyphens.
 SELECT pg_temp.mark() AS m \gset
-SELECT token AS kli FROM mfa.authenticate_password('bob', 'bob pw') \gset
+SELECT token AS kli FROM mfa.authenticate_password('bob', 'bob pass') \gset
 SELECT result, token LIKE 'kss\_%' AS session_token
 FROM mfa.complete_mfa(:'kli', lower(replace((:'codes'::text[])[1], '-', ' ')));
 SELECT * FROM pg_temp.events_since(:bob, :m);
@@ -62,7 +62,7 @@ SELECT count(*) AS mfa_sessions FROM mfa.sessions WHERE user_id = :bob AND mfa_v
 
 -- Used once only: the same code again is refused and counted as a wrong code (used_recovery_code).
 SELECT pg_temp.mark() AS m \gset
-SELECT token AS kli FROM mfa.authenticate_password('bob', 'bob pw') \gset
+SELECT token AS kli FROM mfa.authenticate_password('bob', 'bob pass') \gset
 SELECT result, token FROM mfa.complete_mfa(:'kli', (:'codes'::text[])[1]);
 SELECT * FROM pg_temp.events_since(:bob, :m);
 SELECT code_failures FROM mfa.user_lockouts WHERE user_id = :bob;
@@ -83,7 +83,7 @@ SELECT code_failures FROM mfa.user_lockouts WHERE user_id = :bob;
 -- with every 0 and 1 in it, typed with the letters.
 INSERT INTO mfa.recovery_codes (user_id, code_digest, created_at)
 VALUES (:bob, mfa_internal._recovery_digest(:bob, '0101ABCDEFGHJKMN'), mfa_internal._now());
-SELECT token AS kli FROM mfa.authenticate_password('bob', 'bob pw') \gset
+SELECT token AS kli FROM mfa.authenticate_password('bob', 'bob pass') \gset
 SELECT result FROM mfa.complete_mfa(:'kli', 'oIoL-abcd efgh-jkmn');
 
 -- A new set replaces the old one whole: the unused old codes stop working.
@@ -91,14 +91,14 @@ SELECT :'codes' AS old_codes \gset
 SELECT count(*) AS generated FROM mfa.generate_recovery_codes(:bob, 3);
 SELECT mfa.recovery_codes_remaining(:bob) AS remaining;
 SELECT count(*) AS stored FROM mfa.recovery_codes WHERE user_id = :bob;
-SELECT token AS kli FROM mfa.authenticate_password('bob', 'bob pw') \gset
+SELECT token AS kli FROM mfa.authenticate_password('bob', 'bob pass') \gset
 SELECT pg_temp.mark() AS m \gset
 SELECT result FROM mfa.complete_mfa(:'kli', (:'old_codes'::text[])[5]);
 SELECT * FROM pg_temp.events_since(:bob, :m);
 
 -- Codes as people type them. A TOTP code with spaces or hyphens is that code.
 SET pg_mfa.clock_override = 2000000030;
-SELECT token AS kli FROM mfa.authenticate_password('bob', 'bob pw') \gset
+SELECT token AS kli FROM mfa.authenticate_password('bob', 'bob pass') \gset
 SELECT mfa.totp_code(:'sec', to_timestamp(2000000030)) AS code30 \gset
 SELECT result FROM mfa.complete_mfa(:'kli', ' ' || substr(:'code30', 1, 3) || ' ' || substr(:'code30', 4) || ' ');
 SET pg_mfa.clock_override = 2000000060;
@@ -108,7 +108,7 @@ SELECT mfa.totp_verify(:dev, substr(mfa.totp_code(:'sec', to_timestamp(200000006
 -- Input that can be neither kind of code is refused without counting a guess: not the user's count, not the
 -- token's. Its audit row says malformed_code.
 SELECT code_failures AS failures_before FROM mfa.user_lockouts WHERE user_id = :bob;
-SELECT token AS kli FROM mfa.authenticate_password('bob', 'bob pw') \gset
+SELECT token AS kli FROM mfa.authenticate_password('bob', 'bob pass') \gset
 SELECT pg_temp.mark() AS m \gset
 SELECT v.label, (SELECT result FROM mfa.complete_mfa(:'kli', v.code)) AS result
 FROM (VALUES (1, 'letters', 'abcdef'), (2, 'five digits', '12345'), (3, 'nine digits', '123456789'),
@@ -130,13 +130,13 @@ SELECT code_failures AS failures_after_verify FROM mfa.user_lockouts WHERE user_
 -- The same throttle as TOTP codes: five wrong recovery codes lock the user's codes; a right one is then
 -- refused (throttled) and not used up.
 SELECT array_agg(c) AS codes FROM mfa.generate_recovery_codes(:bob, 2) AS c \gset
-SELECT token AS kli1 FROM mfa.authenticate_password('bob', 'bob pw') \gset
-SELECT token AS kli2 FROM mfa.authenticate_password('bob', 'bob pw') \gset
+SELECT token AS kli1 FROM mfa.authenticate_password('bob', 'bob pass') \gset
+SELECT token AS kli2 FROM mfa.authenticate_password('bob', 'bob pass') \gset
 SELECT g AS attempt, (SELECT result FROM mfa.complete_mfa(:'kli1', 'ZZZZ-ZZZZ-ZZZZ-ZZZ' || g)) AS result
 FROM generate_series(1, 4) AS g ORDER BY g;
 SELECT result FROM mfa.complete_mfa(:'kli2', 'ZZZZ-ZZZZ-ZZZZ-ZZZ9');
 SELECT code_failures, code_locked_until > mfa_internal._now() AS locked FROM mfa.user_lockouts WHERE user_id = :bob;
-SELECT token AS kli3 FROM mfa.authenticate_password('bob', 'bob pw') \gset
+SELECT token AS kli3 FROM mfa.authenticate_password('bob', 'bob pass') \gset
 SELECT pg_temp.mark() AS m \gset
 SELECT result FROM mfa.complete_mfa(:'kli3', (:'codes'::text[])[1]);
 SELECT * FROM pg_temp.events_since(:bob, :m);

@@ -9,6 +9,7 @@ PG_FUNCTION_INFO_V1(pg_mfa_hash_password);
 PG_FUNCTION_INFO_V1(pg_mfa_verify_password);
 PG_FUNCTION_INFO_V1(pg_mfa_password_needs_rehash);
 PG_FUNCTION_INFO_V1(pg_mfa_password_check);
+PG_FUNCTION_INFO_V1(pg_mfa_check_imported_hash);
 }
 
 namespace core = pg_mfa::core;
@@ -210,4 +211,23 @@ extern "C" Datum pg_mfa_password_check(PG_FUNCTION_ARGS) {
         ReportStatus(status, "stored password hash");
     }
     PG_RETURN_BOOL(matches);
+}
+
+// mfa_internal._check_imported_hash(hash text) -> text
+// The scheme of a hash an application brings from another system ("bcrypt", "argon2id", ...), once it is
+// known that a login could verify it: well formed (else 22P02), of a scheme pg_mfa verifies (else 0A000),
+// within the fixed cost ceilings (else 22023). No hashing; the messages never show the hash.
+extern "C" Datum pg_mfa_check_imported_hash(PG_FUNCTION_ARGS) {
+    text* hash = PG_GETARG_TEXT_PP(0);
+    core::PasswordScheme scheme = core::PasswordScheme::kArgon2id;
+    const core::Status status = Guarded([&] { return core::IdentifyPasswordScheme(ArgView(hash), &scheme); });
+    if (status != core::Status::kOk) {
+        ReportStatus(status, "hash");
+    }
+    text* result = nullptr;
+    const core::Status built = pg_mfa::pg::TextNoRaise(core::PasswordSchemeName(scheme), &result);
+    if (built != core::Status::kOk) {
+        ReportStatus(built, "hash");
+    }
+    PG_RETURN_TEXT_P(result);
 }

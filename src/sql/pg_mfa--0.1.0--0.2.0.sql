@@ -156,7 +156,7 @@ ALTER TABLE mfa.events DROP CONSTRAINT events_reason_check, ADD CONSTRAINT event
     'unknown_user', 'no_password', 'wrong_password', 'wrong_code', 'replayed_code',
     'invalid_token', 'token_used', 'needs_mfa', 'full_login', 'enrolled',
     'throttled', 'disabled', 'token_exhausted', 'malformed_code', 'recovery_code',
-    'wrong_recovery_code', 'used_recovery_code', 'enrollment_expired', 'user_disabled'));
+    'wrong_recovery_code', 'used_recovery_code', 'enrollment_expired', 'user_disabled', 'rehashed'));
 
 -- Devices and accounts: a cap on TOTP devices and a lifetime for enrollments per realm, disabled users, and
 -- an audit trail that keeps the ids of deleted users.
@@ -184,6 +184,22 @@ ALTER TABLE mfa.events DROP CONSTRAINT events_user_id_fkey;
 DROP FUNCTION mfa.totp_verify(bigint, text);
 DROP FUNCTION mfa.delete_credential(bigint);
 DROP FUNCTION mfa.purge_expired(interval);
+
+-- Password policy per realm, new in 0.2.0: 0.1.0 took any password of 1 character or more. Existing realms
+-- get the default like new ones (an administrator may lower it: UPDATE mfa.realms SET password_min_length).
+-- (Added without a default and filled in, so that the catalog keeps no "missing value" for the rows that
+-- existed: an upgraded installation is then the same as a fresh one, down to pg_dump --binary-upgrade.)
+ALTER TABLE mfa.realms ADD COLUMN password_min_length integer;
+UPDATE mfa.realms SET password_min_length = 8;
+ALTER TABLE mfa.realms ALTER COLUMN password_min_length SET DEFAULT 8,
+    ALTER COLUMN password_min_length SET NOT NULL,
+    ADD CONSTRAINT realms_password_min_length_check CHECK (password_min_length BETWEEN 1 AND 1024);
+COMMENT ON TABLE mfa.realms IS 'tenancy boundary: users, issuer shown in authenticator apps, TOTP, token and password policy';
+
+-- create_user and set_password take an imported password_hash: a new parameter list is a new function, so
+-- the old ones go (the CREATE OR REPLACE below makes the new ones; the grants below give them).
+DROP FUNCTION mfa.create_user(text, text, text);
+DROP FUNCTION mfa.set_password(bigint, text);
 
 -- @@ functions and privileges of pg_mfa.sql @@
 

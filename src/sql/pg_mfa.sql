@@ -73,9 +73,14 @@ CREATE TABLE mfa.realms (
     -- A session not seen (mfa.touch_session) for session_idle_timeout no longer validates; NULL: no limit.
     session_idle_timeout interval
                         CONSTRAINT realms_session_idle_timeout_check
-                        CHECK (session_idle_timeout >= '2 minutes'::interval AND session_idle_timeout <= '30 days'::interval)
+                        CHECK (session_idle_timeout >= '2 minutes'::interval AND session_idle_timeout <= '30 days'::interval),
+    -- Password policy: the fewest characters (not bytes) a password set through create_user or set_password
+    -- may have. Checked when a password is set, never at login; imported hashes are not checked (their
+    -- password is unknown).
+    password_min_length integer NOT NULL DEFAULT 8
+                        CONSTRAINT realms_password_min_length_check CHECK (password_min_length BETWEEN 1 AND 1024)
 );
-COMMENT ON TABLE mfa.realms IS 'tenancy boundary: users, issuer shown in authenticator apps, TOTP and token policy';
+COMMENT ON TABLE mfa.realms IS 'tenancy boundary: users, issuer shown in authenticator apps, TOTP, token and password policy';
 
 -- Users: username unique per realm, compared case-insensitively (usernames are often e-mail addresses).
 CREATE TABLE mfa.users (
@@ -213,7 +218,8 @@ CREATE TABLE mfa.events (
                         'unknown_user', 'no_password', 'wrong_password', 'wrong_code', 'replayed_code',
                         'invalid_token', 'token_used', 'needs_mfa', 'full_login', 'enrolled',
                         'throttled', 'disabled', 'token_exhausted', 'malformed_code', 'recovery_code',
-                        'wrong_recovery_code', 'used_recovery_code', 'enrollment_expired', 'user_disabled')),
+                        'wrong_recovery_code', 'used_recovery_code', 'enrollment_expired', 'user_disabled',
+                        'rehashed')),
     realm_id        bigint REFERENCES mfa.realms ON DELETE CASCADE,  -- NULL only for an unknown kli_ token
     user_id         bigint,  -- no foreign key: the audit trail keeps the id of a deleted user
     credential_id   bigint
@@ -404,6 +410,15 @@ AS 'MODULE_PATHNAME', 'pg_mfa_password_check';
 COMMENT ON FUNCTION mfa_internal._password_check(text, text) IS
 'internal: verify_password, where a NULL hash (no such user, no password) does the same Argon2id work and is false';
 
+-- _check_imported_hash: a hash brought from another system (create_user, set_password) is checked before it
+-- is stored, so that a login can verify it. Pure C that looks nothing up by name, so no search_path clause.
+CREATE OR REPLACE FUNCTION mfa_internal._check_imported_hash(hash text)
+RETURNS text
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pg_mfa_check_imported_hash';
+COMMENT ON FUNCTION mfa_internal._check_imported_hash(text) IS
+'internal: the scheme of a hash a login could verify (argon2id, argon2i, bcrypt, scrypt, pbkdf2_sha256); 22P02 malformed, 0A000 unsupported, 22023 above the cost ceilings';
+
 -- _raise: how the login flows raise their errors (a NULL argument, an unknown realm, user or credential):
 -- without the PL/pgSQL context lines that would name the helpers behind the public function. Pure C that
 -- looks nothing up by name, so no search_path clause.
@@ -590,7 +605,9 @@ BEGIN
         (18, 'session_idle_timeout', coalesce(NEW.session_idle_timeout::text, 'none'),
          NEW.session_idle_timeout IS NULL
          OR (NEW.session_idle_timeout >= '2 minutes'::interval AND NEW.session_idle_timeout <= '30 days'::interval),
-         'must be NULL (no limit) or at least 2 minutes and at most 30 days')
+         'must be NULL (no limit) or at least 2 minutes and at most 30 days'),
+        (19, 'password_min_length', NEW.password_min_length::text, NEW.password_min_length BETWEEN 1 AND 1024,
+         'must be between 1 and 1024 (characters)')
     ) AS r(n, column_name, value, ok, rule)
     WHERE r.value IS NULL OR NOT coalesce(r.ok, false)
     ORDER BY r.n
@@ -874,7 +891,8 @@ END
 $function$;
 COMMENT ON FUNCTION mfa_internal._user_realm(bigint) IS 'internal: a user''s realm id; raises 42704 for an unknown user';
 
-CREATE OR REPLACE FUNCTION mfa.create_user(username text, password text DEFAULT NULL, realm text DEFAULT 'default')
+CREATE OR REPLACE FUNCTION mfa.create_user(username text, password text DEFAULT NULL, realm text DEFAULT 'default',
+                                           password_hash text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -884,6 +902,8 @@ DECLARE
     v_realm_id bigint;
     v_user_id bigint;
     v_hash text;
+    v_min_length integer;
+    v_scheme text;
 BEGIN
     PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
     v_realm_id := mfa_internal._realm_id(create_user.realm);
@@ -896,9 +916,24 @@ BEGIN
             'invisible format characters or colons (authenticator apps read a colon in an account name '
             'as the end of the issuer).');
     END IF;
-    -- Hash first: a password that is refused (empty, over 1024 bytes) leaves no user behind.
+    IF create_user.password IS NOT NULL AND create_user.password_hash IS NOT NULL THEN
+        PERFORM mfa_internal._raise('22023', 'password and password_hash cannot both be given',
+            'Give a password to hash, or the hash of a password from another system.');
+    END IF;
+    -- Hash first: a password that is refused (too short for the realm, empty, over 1024 bytes) or a hash that
+    -- no login could verify leaves no user behind.
     IF create_user.password IS NOT NULL THEN
+        SELECT r.password_min_length INTO v_min_length FROM mfa.realms AS r WHERE r.realm_id = v_realm_id;
+        -- Empty and over 1024 bytes: hash_password's own errors. The minimum counts characters.
+        IF create_user.password <> '' AND pg_catalog.octet_length(create_user.password) <= 1024
+           AND pg_catalog.char_length(create_user.password) < v_min_length THEN
+            PERFORM mfa_internal._raise('22023', 'password is too short',
+                pg_catalog.format('The realm requires at least %s characters.', v_min_length));
+        END IF;
         v_hash := mfa.hash_password(create_user.password);
+    ELSIF create_user.password_hash IS NOT NULL THEN
+        v_scheme := mfa_internal._check_imported_hash(create_user.password_hash);  -- raises for a hash no login could verify
+        v_hash := create_user.password_hash;
     END IF;
     IF EXISTS (SELECT FROM mfa.users AS u
                WHERE u.realm_id = v_realm_id AND lower(u.username) = lower(create_user.username)) THEN
@@ -919,10 +954,11 @@ BEGIN
     RETURN v_user_id;
 END
 $function$;
-COMMENT ON FUNCTION mfa.create_user(text, text, text) IS
-'new user in a realm, with an Argon2id-hashed password unless it is NULL; returns the user id';
+COMMENT ON FUNCTION mfa.create_user(text, text, text, text) IS
+'new user in a realm, with an Argon2id-hashed password (at least the realm''s password_min_length characters) or a password_hash imported from another system (bcrypt, scrypt, PBKDF2-SHA256, Argon2), or neither; returns the user id';
 
-CREATE OR REPLACE FUNCTION mfa.set_password(user_id bigint, password text)
+CREATE OR REPLACE FUNCTION mfa.set_password(user_id bigint, password text DEFAULT NULL, password_hash text DEFAULT NULL,
+                                            keep_session text DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -933,22 +969,40 @@ DECLARE
     v_now timestamptz := mfa_internal._now();
     v_credential_id bigint;
     v_hash text;
+    v_min_length integer;
+    v_scheme text;
+    v_ended bigint;
 BEGIN
     PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
     v_realm_id := mfa_internal._user_realm(set_password.user_id);
-    IF set_password.password IS NULL THEN
-        PERFORM mfa_internal._raise('22004', 'password must not be null');
+    IF set_password.password IS NULL AND set_password.password_hash IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'password must not be null',
+            NULL, 'To store a hash from another system instead, pass it as password_hash.');
     END IF;
-    v_hash := mfa.hash_password(set_password.password);  -- first: a bad password is refused before any change
-    PERFORM mfa_internal._durable_revocation();
-    -- A password step in flight holds the user's row (FOR SHARE) from before it reads the hash to its
-    -- commit: the change waits for it, and then ends the kli_ token it made below.
-    PERFORM FROM mfa.users AS u WHERE u.user_id = set_password.user_id FOR NO KEY UPDATE;
-    -- A second step begun with the old password must not finish after the change. The tokens first: every
-    -- flow locks a kli_ token before the user's lockouts row and credentials (complete_mfa does), so this
-    -- order cannot deadlock with a login.
-    UPDATE mfa.mfa_tokens AS t SET consumed_at = v_now
-    WHERE t.user_id = set_password.user_id AND t.consumed_at IS NULL AND t.expires_at > v_now;
+    IF set_password.password IS NOT NULL AND set_password.password_hash IS NOT NULL THEN
+        PERFORM mfa_internal._raise('22023', 'password and password_hash cannot both be given',
+            'Give a password to hash, or the hash of a password from another system.');
+    END IF;
+    -- First: a bad password or hash is refused before any change.
+    IF set_password.password IS NOT NULL THEN
+        SELECT r.password_min_length INTO v_min_length FROM mfa.realms AS r WHERE r.realm_id = v_realm_id;
+        -- Empty and over 1024 bytes: hash_password's own errors. The minimum counts characters.
+        IF set_password.password <> '' AND pg_catalog.octet_length(set_password.password) <= 1024
+           AND pg_catalog.char_length(set_password.password) < v_min_length THEN
+            PERFORM mfa_internal._raise('22023', 'password is too short',
+                pg_catalog.format('The realm requires at least %s characters.', v_min_length));
+        END IF;
+        v_hash := mfa.hash_password(set_password.password);
+    ELSE
+        v_scheme := mfa_internal._check_imported_hash(set_password.password_hash);  -- raises for a hash no login could verify
+        v_hash := set_password.password_hash;
+    END IF;
+    -- A security change: every session and pending second step of the user ends, but the session the user
+    -- acts from (keep_session). _end_sessions waits for a password step in flight (it holds the user's row
+    -- FOR SHARE from before it reads the hash to its commit) and then ends what it made; it ends the tokens
+    -- before the credential is touched: every flow locks a kli_ token before the user's credentials
+    -- (complete_mfa does), so this order cannot deadlock with a login.
+    v_ended := mfa_internal._end_sessions(set_password.user_id, set_password.keep_session, v_now);
     BEGIN  -- a statement that writes a secret column: its errors are raised without their detail
         INSERT INTO mfa.credentials AS c (user_id, type, password_hash, created_at, updated_at)
         VALUES (set_password.user_id, 'password', v_hash, v_now, v_now)
@@ -960,10 +1014,14 @@ BEGIN
     END;
     INSERT INTO mfa.events (type, result, realm_id, user_id, credential_id)
     VALUES ('password_set', 'success', v_realm_id, set_password.user_id, v_credential_id);
+    IF v_ended > 0 THEN
+        INSERT INTO mfa.events (type, result, realm_id, user_id)
+        VALUES ('sessions_revoked', 'success', v_realm_id, set_password.user_id);
+    END IF;
 END
 $function$;
-COMMENT ON FUNCTION mfa.set_password(bigint, text) IS
-'set or replace a user''s password (Argon2id); pending kli_ tokens of the user die (sessions stay: see revoke_sessions)';
+COMMENT ON FUNCTION mfa.set_password(bigint, text, text, text) IS
+'set or replace a user''s password (Argon2id, at least the realm''s password_min_length characters) or store a password_hash imported from another system; the user''s sessions and pending kli_ tokens end, but keep_session';
 
 -- _end_sessions: end every live session and pending kli_ token of a user but the session given (keep_session,
 -- a kss_ token: the one the user acts from; ignored unless it is a live session of that user); returns how
@@ -1443,6 +1501,7 @@ DECLARE
     v_decision text;
     v_disabled boolean := false;
     v_matches boolean;
+    v_rehashed boolean := false;
 BEGIN
     PERFORM mfa_internal._login_ready();  -- first: on a standby, in a read-only transaction or not preloaded, for everyone alike
     IF authenticate_password.username IS NULL THEN
@@ -1510,16 +1569,26 @@ BEGIN
     v_now := mfa_internal._now();  -- after the hash: token lifetimes start when the password step is done
     PERFORM mfa_internal._attempt_succeeded(v_user_id, 'p');
 
-    -- A hash weaker than the current settings is replaced while the password is at hand, unless the
-    -- password was changed meanwhile (a set_password committed during our verification must win).
+    -- A hash weaker than the current settings (an older Argon2id, or any hash imported from another system:
+    -- bcrypt, scrypt, PBKDF2) is replaced while the password is at hand. No lock is added: the user's row is
+    -- already held FOR SHARE, so a set_password (which takes it FOR NO KEY UPDATE before it touches the
+    -- credential) waits for this login to commit, and its hash wins. The condition on the old hash makes
+    -- a concurrent login of the same user, which rehashed first, win: this UPDATE then changes nothing.
+    -- The password's length is not checked against the realm's minimum: the policy applies when a
+    -- password is set, not at login.
     IF mfa.password_needs_rehash(v_hash) THEN
         BEGIN  -- a statement that writes a secret column: its errors are raised without their detail
             UPDATE mfa.credentials AS c
             SET password_hash = mfa.hash_password(authenticate_password.password), updated_at = v_now
             WHERE c.credential_id = v_credential_id AND c.password_hash = v_hash;
+            v_rehashed := FOUND;
         EXCEPTION WHEN OTHERS THEN
             PERFORM mfa_internal._raise(SQLSTATE, SQLERRM);  -- the detail would show the row: the hash
         END;
+        IF v_rehashed THEN
+            INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
+            VALUES ('password_set', 'success', 'rehashed', v_realm.realm_id, v_user_id, v_credential_id);
+        END IF;
     END IF;
 
     -- A user with a device (even one disabled at the throttle's ceiling) always needs the second step.
@@ -1543,7 +1612,7 @@ BEGIN
 END
 $function$;
 COMMENT ON FUNCTION mfa.authenticate_password(text, text, text) IS
-'first step: full_login with a kss_ session token, needs_mfa with a single-use kli_ token, or failed';
+'first step: full_login with a kss_ session token, needs_mfa with a single-use kli_ token, or failed; a successful step replaces a weaker or imported hash with Argon2id';
 
 -- complete_mfa's IN parameter `token` has the name of an output column, which PL/pgSQL cannot compile;
 -- the public function is a SQL wrapper around this one.
@@ -2266,13 +2335,15 @@ BEGIN
                  CASE WHEN r.lockout_max_delay < '1 hour'::interval THEN 'lockout_max_delay ' || r.lockout_max_delay END,
                  CASE WHEN r.mfa_token_max_failures > 5 THEN 'mfa_token_max_failures ' || r.mfa_token_max_failures END,
                  CASE WHEN r.mfa_token_lifetime > '5 minutes'::interval
-                      THEN 'mfa_token_lifetime ' || r.mfa_token_lifetime END) AS weaker
+                      THEN 'mfa_token_lifetime ' || r.mfa_token_lifetime END,
+                 CASE WHEN r.password_min_length < 8 THEN 'password_min_length ' || r.password_min_length END) AS weaker
           FROM mfa.realms AS r) AS x
     WHERE x.weaker <> '';
     IF v_setting IS NOT NULL THEN
         status := 'warning';
         detail := 'Realm policy weaker than the defaults (window 1, code throttle 5 and ceiling 100, password '
-                  'throttle 10, delays 30 seconds to 1 hour, 5 wrong codes and 5 minutes per kli_ token): '
+                  'throttle 10, delays 30 seconds to 1 hour, 5 wrong codes and 5 minutes per kli_ token, passwords '
+                  'of at least 8 characters): '
                   || v_setting || '.';
         advice := 'Unless it is meant, UPDATE mfa.realms back towards the defaults.';
     ELSE
@@ -2437,8 +2508,8 @@ BEGIN
         mfa.password_needs_rehash(text),
         mfa.qr_svg(text),
         mfa.qr_text(text, boolean),
-        mfa.create_user(text, text, text),
-        mfa.set_password(bigint, text),
+        mfa.create_user(text, text, text, text),
+        mfa.set_password(bigint, text, text, text),
         mfa.totp_create_credential(bigint, text),
         mfa.totp_verify(bigint, text, text),
         mfa.delete_credential(bigint, text),
@@ -2476,7 +2547,7 @@ BEGIN
         EXECUTE format($sql$GRANT UPDATE (issuer, totp_enabled, totp_algorithm, totp_digits, totp_period, totp_window,
             mfa_token_lifetime, session_lifetime, code_lockout_threshold, code_disable_threshold,
             password_lockout_threshold, lockout_delay, lockout_max_delay, mfa_token_max_failures, max_totp_devices,
-            enrollment_lifetime, session_idle_timeout) ON mfa.realms TO %s$sql$, v_to);
+            enrollment_lifetime, session_idle_timeout, password_min_length) ON mfa.realms TO %s$sql$, v_to);
         EXECUTE format($sql$GRANT SELECT (credential_id, user_id, type, name, algorithm, digits, period, state, last_step,
             created_at, updated_at, verified_at, last_used_at) ON mfa.credentials TO %s$sql$, v_to);
         EXECUTE format($sql$GRANT SELECT (mfa_token_id, user_id, created_at, expires_at, consumed_at, failures)

@@ -703,6 +703,65 @@ def check_imported(report):
     report.equal("t|t", out, "a bcrypt hash of 72 bytes also matches a longer password with those bytes first "
                              "(bcrypt's documented limit)")
 
+    # Users brought over with these hashes: mfa.create_user(password_hash => ...) stores the hash as it is; a
+    # wrong password fails and leaves it; the right one logs in and replaces it with Argon2id at the current
+    # settings (which argon2-cffi verifies), once. argon2-cffi's own hashes come too: weaker than the settings
+    # (rehashed), Argon2i (rehashed), its defaults (rehashed when weaker in memory, passes or tag length: the
+    # defaults differ between versions; Debian 12's write 16-byte tags, shorter than pg_mfa's 32), and
+    # stronger than the settings with pg_mfa's tag and salt lengths (kept: a rehash never weakens a hash).
+    memory_kib, iterations = (int(v) for v in argon2_settings())
+    defaults = argon2.PasswordHasher()
+    defaults_weaker = (defaults.memory_cost < memory_kib or defaults.time_cost < iterations
+                       or defaults.hash_len < 32 or defaults.salt_len < 16)
+    strong = argon2.PasswordHasher(time_cost=iterations + 1, memory_cost=memory_kib * 2, parallelism=4, hash_len=32,
+                                   salt_len=16)
+    imports = [(d, pw, h, True) for d, pw, h in hashes if d.startswith("passlib")]
+    for password in passwords:
+        imports.append(("argon2-cffi m=8 MiB, t=1, p=2 (weaker than the settings)", password,
+                        argon2.PasswordHasher(time_cost=1, memory_cost=8192, parallelism=2).hash(password), True))
+        imports.append(("argon2-cffi Argon2i", password,
+                        argon2.PasswordHasher(type=argon2.Type.I).hash(password), True))
+        imports.append((f"argon2-cffi defaults (m={defaults.memory_cost}, t={defaults.time_cost}, "
+                        f"p={defaults.parallelism}, {defaults.hash_len}-byte tag)", password,
+                        defaults.hash(password), defaults_weaker))
+        imports.append((f"argon2-cffi m={memory_kib * 2}, t={iterations + 1}, p=4 (stronger than the settings)",
+                        password, strong.hash(password), False))
+    for n, (description, password, hash_, rehashed) in enumerate(imports):
+        check_import_login(report, f"interop_import_{n}_{os.urandom(4).hex()}", description, password, hash_,
+                           rehashed)
+
+
+def check_import_login(report, username, description, password, hash_, rehashed):
+    """Imports a user with a hash made elsewhere and logs in twice, as the README's migration describes."""
+    out = psql("""
+        SELECT mfa.create_user(:'u', password_hash => :'h') IS NOT NULL;
+        SELECT result FROM mfa.authenticate_password(:'u', :'wrong');
+        SELECT c.password_hash = :'h' FROM mfa.credentials AS c JOIN mfa.users AS u USING (user_id)
+        WHERE u.username = :'u' AND c.type = 'password';
+        SELECT result FROM mfa.authenticate_password(:'u', :'pw');
+        SELECT split_part(c.password_hash, '$', 2), mfa.password_needs_rehash(c.password_hash), c.password_hash = :'h'
+        FROM mfa.credentials AS c JOIN mfa.users AS u USING (user_id) WHERE u.username = :'u' AND c.type = 'password';
+        SELECT result FROM mfa.authenticate_password(:'u', :'pw');
+        SELECT count(*) FROM mfa.events AS e JOIN mfa.users AS u USING (user_id)
+        WHERE u.username = :'u' AND e.type = 'password_set' AND e.reason = 'rehashed';
+        SELECT c.password_hash FROM mfa.credentials AS c JOIN mfa.users AS u USING (user_id)
+        WHERE u.username = :'u' AND c.type = 'password';
+    """, u=username, h=hash_, pw=password, wrong=password + "x")
+    lines = out.split("\n")
+    stored = lines.pop() if lines else ""
+    kept = "f" if rehashed else "t"
+    expected = ["t", "failed", "t", "full_login", f"argon2id|f|{kept}", "full_login", "1" if rehashed else "0"]
+    what = "rehashed to Argon2id once" if rehashed else "kept (not weaker than the settings)"
+    report.equal("\n".join(expected), "\n".join(lines),
+                 f"a user imported with a hash by {description} of {show(password)} logs in through "
+                 f"mfa.authenticate_password; the hash is {what}; a wrong password changes nothing")
+    try:
+        report.check(cffi_verifies(stored, password) is True,
+                     f"argon2-cffi verifies the hash stored after the login ({description})", f"hash {stored!r}")
+    except Exception as e:
+        report.check(False, f"argon2-cffi verifies the hash stored after the login ({description})",
+                     f"{type(e).__name__}: {e}")
+
 # ---------------------------------------------------------------------------------------------------------
 # 4. zbarimg
 
