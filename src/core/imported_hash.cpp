@@ -3,6 +3,7 @@
 #include "core/imported_hash.hpp"
 
 #include "core/encoding.hpp"
+#include "core/parse.hpp"
 #include "core/slow_job.hpp"
 
 #include <crypt.h>
@@ -19,33 +20,6 @@ constexpr std::string_view kBcryptAlphabet = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef
 constexpr std::size_t kBcryptSettingChars = 29;  // "$2b$12$" + 22
 constexpr std::size_t kBcryptHashChars = 60;
 constexpr std::size_t kMaxDerivedBytes = 64;
-
-// ParseDecimal reads a decimal uint32 without sign or leading zeros.
-bool ParseDecimal(std::string_view text, std::uint32_t* out) noexcept {
-    if (text.empty() || text.size() > 10 || (text.size() > 1 && text[0] == '0')) {
-        return false;
-    }
-    std::uint64_t value = 0;
-    for (char c : text) {
-        if (c < '0' || c > '9') {
-            return false;
-        }
-        value = value * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    if (value > UINT32_MAX) {
-        return false;
-    }
-    *out = static_cast<std::uint32_t>(value);
-    return true;
-}
-
-bool ConsumePrefix(std::string_view* text, std::string_view prefix) noexcept {
-    if (text->substr(0, prefix.size()) != prefix) {
-        return false;
-    }
-    text->remove_prefix(prefix.size());
-    return true;
-}
 
 // SplitFields splits `text` at every '$' into exactly `count` fields; false for any other number.
 bool SplitFields(std::string_view text, std::string_view* fields, std::size_t count) noexcept {

@@ -4,6 +4,7 @@
 
 #include "core/encoding.hpp"
 #include "core/imported_hash.hpp"
+#include "core/parse.hpp"
 #include "core/slow_job.hpp"
 
 #include <argon2.h>
@@ -120,34 +121,6 @@ bool SodiumReady() noexcept {
 
 // ---------------------------------------------------------------------------------------------------------
 // PHC strings
-
-// ParseDecimal reads a decimal uint32 without sign or leading zeros.
-bool ParseDecimal(std::string_view text, std::uint32_t* out) noexcept {
-    if (text.empty() || text.size() > 10 || (text.size() > 1 && text[0] == '0')) {
-        return false;
-    }
-    std::uint64_t value = 0;
-    for (char c : text) {
-        if (c < '0' || c > '9') {
-            return false;
-        }
-        value = value * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    if (value > UINT32_MAX) {
-        return false;
-    }
-    *out = static_cast<std::uint32_t>(value);
-    return true;
-}
-
-// ConsumePrefix removes `prefix` from the front of `*text`, reporting whether it was there.
-bool ConsumePrefix(std::string_view* text, std::string_view prefix) noexcept {
-    if (text->substr(0, prefix.size()) != prefix) {
-        return false;
-    }
-    text->remove_prefix(prefix.size());
-    return true;
-}
 
 // NextField splits `*text` at the next '$' (or its end).
 std::string_view NextField(std::string_view* text) noexcept {
