@@ -99,13 +99,15 @@ SELECT status FROM mfa.security_report() WHERE check_name = 'realm_policy';
 SELECT mfa.create_realm('lenient');
 UPDATE mfa.realms SET totp_window = 10, code_lockout_threshold = 100, code_disable_threshold = 1000,
                       password_lockout_threshold = 1000, lockout_delay = '1 second', lockout_max_delay = '1 minute',
-                      mfa_token_max_failures = 100, mfa_token_lifetime = '1 hour'
+                      mfa_token_max_failures = 100, mfa_token_lifetime = '1 hour', max_totp_devices = 20,
+                      enrollment_lifetime = '1 day'
 WHERE name = 'lenient';
 SELECT status, detail, advice FROM mfa.security_report() WHERE check_name = 'realm_policy';
 -- Stricter than the defaults is fine.
 UPDATE mfa.realms SET totp_window = 0, code_lockout_threshold = 3, code_disable_threshold = 50,
                       password_lockout_threshold = 5, lockout_delay = '1 minute', lockout_max_delay = '1 day',
-                      mfa_token_max_failures = 3, mfa_token_lifetime = '2 minutes'
+                      mfa_token_max_failures = 3, mfa_token_lifetime = '2 minutes', max_totp_devices = 2,
+                      enrollment_lifetime = '5 minutes'
 WHERE name = 'lenient';
 SELECT status FROM mfa.security_report() WHERE check_name = 'realm_policy';
 

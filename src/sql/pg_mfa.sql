@@ -2321,7 +2321,8 @@ BEGIN
     RETURN NEXT;
 
     -- Realm policy weaker than the defaults: a wider window, more guesses before the throttle or the
-    -- ceiling, shorter delays, longer-lived kli_ tokens. An administrator may choose it; it is said.
+    -- ceiling, shorter delays, longer-lived kli_ tokens, shorter passwords, more devices (each one more
+    -- chance for a guessed code), longer-lived enrollments. An administrator may choose it; it is said.
     check_name := 'realm_policy';
     SELECT pg_catalog.string_agg(pg_catalog.format('%s (%s)', x.name, x.weaker), ', ' ORDER BY x.name)
     INTO v_setting
@@ -2336,14 +2337,17 @@ BEGIN
                  CASE WHEN r.mfa_token_max_failures > 5 THEN 'mfa_token_max_failures ' || r.mfa_token_max_failures END,
                  CASE WHEN r.mfa_token_lifetime > '5 minutes'::interval
                       THEN 'mfa_token_lifetime ' || r.mfa_token_lifetime END,
-                 CASE WHEN r.password_min_length < 8 THEN 'password_min_length ' || r.password_min_length END) AS weaker
+                 CASE WHEN r.password_min_length < 8 THEN 'password_min_length ' || r.password_min_length END,
+                 CASE WHEN r.max_totp_devices > 5 THEN 'max_totp_devices ' || r.max_totp_devices END,
+                 CASE WHEN r.enrollment_lifetime > '10 minutes'::interval
+                      THEN 'enrollment_lifetime ' || r.enrollment_lifetime END) AS weaker
           FROM mfa.realms AS r) AS x
     WHERE x.weaker <> '';
     IF v_setting IS NOT NULL THEN
         status := 'warning';
         detail := 'Realm policy weaker than the defaults (window 1, code throttle 5 and ceiling 100, password '
                   'throttle 10, delays 30 seconds to 1 hour, 5 wrong codes and 5 minutes per kli_ token, passwords '
-                  'of at least 8 characters): '
+                  'of at least 8 characters, 5 TOTP devices per user, enrollments verified within 10 minutes): '
                   || v_setting || '.';
         advice := 'Unless it is meant, UPDATE mfa.realms back towards the defaults.';
     ELSE
