@@ -207,9 +207,12 @@ DROP FUNCTION mfa.set_password(bigint, text);
 CREATE TRIGGER realms_check_policy BEFORE INSERT OR UPDATE ON mfa.realms
 FOR EACH ROW EXECUTE FUNCTION mfa_internal._realms_check_policy();
 
--- Account-security events are announced (NOTIFY mfa_events, payload the event id) when they commit.
+-- Account-security events are announced (NOTIFY mfa_events, payload the event id) when they commit. The
+-- WHEN clause is a plain expression that lets no login's row through (no function call on the login path);
+-- _events_notify applies the exact rule, _announced, to the few rows it passes.
 CREATE TRIGGER events_notify AFTER INSERT ON mfa.events
-FOR EACH ROW WHEN (mfa_internal._announced(NEW.type, NEW.reason))
+FOR EACH ROW WHEN (NEW.type NOT IN ('password_login', 'mfa_login', 'totp_verify', 'logout')
+                   OR NEW.reason IN ('enrolled', 'recovery_code'))
 EXECUTE FUNCTION mfa_internal._events_notify();
 
 -- 0.1.0 gave its rights to the group roles mfa_client and mfa_admin, which belong to the whole cluster: a

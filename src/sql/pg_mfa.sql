@@ -523,7 +523,9 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-    PERFORM pg_catalog.pg_notify('mfa_events', NEW.event_id::text);
+    IF mfa_internal._announced(NEW.type, NEW.reason) THEN
+        PERFORM pg_catalog.pg_notify('mfa_events', NEW.event_id::text);
+    END IF;
     RETURN NULL;
 END
 $function$;
@@ -1689,16 +1691,10 @@ BEGIN
     END IF;
 
     -- What was typed: a TOTP code (6 to 8 digits) or a recovery code (16 symbols), spaces and hyphens
-    -- aside. Anything else cannot be right: it is refused without counting as a guess.
+    -- aside. Anything else cannot be right: it is refused without counting as a guess (so is a TOTP code of
+    -- a length none of the user's devices has: the loop below finds that out).
     v_code := mfa_internal._typed_code(_complete_mfa.code);
-    IF length(v_code) = 16 THEN
-        v_shaped := true;
-    ELSIF v_code IS NOT NULL THEN
-        v_shaped := EXISTS (SELECT FROM mfa.credentials AS c
-                            WHERE c.user_id = v_user_id AND c.type = 'totp' AND c.state = 'active'
-                              AND c.digits = length(v_code));
-    END IF;
-    IF NOT v_shaped THEN
+    IF v_code IS NULL THEN
         PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'malformed_code', NULL);
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
@@ -1731,6 +1727,7 @@ BEGIN
         WHERE c.user_id = v_user_id AND c.type = 'totp' AND c.state = 'active' AND v_recovery_id IS NULL
         ORDER BY c.credential_id
     LOOP
+        v_shaped := v_shaped OR v_cred.digits = length(v_code);
         v_step := mfa_internal._totp_match(v_cred.otp_secret, v_code, v_now, v_realm.totp_window, v_cred.digits,
                                   v_cred.period, v_cred.algorithm, v_cred.last_step);
         IF v_step = -1 THEN
@@ -1745,6 +1742,11 @@ BEGIN
         END IF;
         v_replayed := true;
     END LOOP;
+    IF v_matched IS NULL AND v_recovery_id IS NULL AND NOT v_shaped THEN
+        PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'malformed_code', NULL);
+        RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
+        RETURN;
+    END IF;
     IF v_matched IS NULL AND v_recovery_id IS NULL THEN
         -- One request to the worker counts the user's codes and the token, and writes the audit row.
         v_token_failures := mfa_internal._login_failed('c', v_user_id, v_mfa_token_id, v_realm, v_now, 'mfa_login',
@@ -2770,9 +2772,12 @@ CREATE TRIGGER realms_replace_fresh_default BEFORE INSERT ON mfa.realms
 FOR EACH ROW EXECUTE FUNCTION mfa_internal._realms_replace_fresh_default();
 CREATE TRIGGER realms_check_policy BEFORE INSERT OR UPDATE ON mfa.realms
 FOR EACH ROW EXECUTE FUNCTION mfa_internal._realms_check_policy();
--- Account-security events are announced (NOTIFY mfa_events, payload the event id) when they commit.
+-- Account-security events are announced (NOTIFY mfa_events, payload the event id) when they commit. The
+-- WHEN clause is a plain expression that lets no login's row through (no function call on the login path);
+-- _events_notify applies the exact rule, _announced, to the few rows it passes.
 CREATE TRIGGER events_notify AFTER INSERT ON mfa.events
-FOR EACH ROW WHEN (mfa_internal._announced(NEW.type, NEW.reason))
+FOR EACH ROW WHEN (NEW.type NOT IN ('password_login', 'mfa_login', 'totp_verify', 'logout')
+                   OR NEW.reason IN ('enrolled', 'recovery_code'))
 EXECUTE FUNCTION mfa_internal._events_notify();
 
 -- Id 0, which the identity sequence never hands out, so no dumped realm can collide with it.
