@@ -45,9 +45,10 @@ SELECT mfa.create_user(:'username', :'password') AS user_id \gset
 \echo
 \echo '== 4. Log in with the password. No second factor yet, so the result is full_login and the token'
 \echo '      is a session token (kss_). Tokens are 256 random bits; the database keeps only their SHA-256.'
+\echo '      client: the address the application saw; a client a user logged in from gets its own password throttle.'
 \echo
 SELECT result, user_id, left(token, 12) || '…' AS token, expires_at
-FROM mfa.authenticate_password(:'username', :'password');
+FROM mfa.authenticate_password(:'username', :'password', client => '203.0.113.10');
 
 \echo
 \echo '== 5. Enroll a phone. totp_create_credential returns, once, a fresh secret and the provisioning URI'

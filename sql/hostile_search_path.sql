@@ -132,14 +132,14 @@ BEGIN
 
     n := 8; step := 'authenticate_password, wrong password';
     BEGIN
-        SELECT * INTO r FROM mfa.authenticate_password(username, 'not bob pw');
+        SELECT * INTO r FROM mfa.authenticate_password(username, 'not bob pw', client => '203.0.113.7');
         outcome := pg_temp.login_row(r.result, r.user_id, r.token, r.expires_at, me);
     EXCEPTION WHEN OTHERS THEN outcome := pg_catalog.concat('ERROR ', SQLSTATE);
     END;
     RETURN NEXT;
     n := 9; step := 'authenticate_password, name in upper case';
     BEGIN
-        SELECT * INTO r FROM mfa.authenticate_password(pg_catalog.upper(username), 'bob pass');
+        SELECT * INTO r FROM mfa.authenticate_password(pg_catalog.upper(username), 'bob pass', client => '203.0.113.7');
         kli := r.token;
         outcome := pg_temp.login_row(r.result, r.user_id, r.token, r.expires_at, me);
     EXCEPTION WHEN OTHERS THEN outcome := pg_catalog.concat('ERROR ', SQLSTATE);
@@ -364,7 +364,10 @@ BEGIN
                      ('_user_realm(bigint)', 'bigint', '0'),
                      ('create_user(text, text, text, text)', 'bigint', '1'),
                      ('totp_verify(bigint, text, text)', 'boolean', 'true'),
-                     ('authenticate_password(text, text, text)', 'text', $$'full_login'$$),
+                     ('authenticate_password(text, text, text, text)', 'text', $$'full_login'$$),
+                     ('_known_client(bigint, text, interval, timestamptz)', 'bigint', '1'),
+                     ('_client_admit(bigint, integer, interval, timestamptz)', 'boolean', 'true'),
+                     ('_client_subject(bigint, text)', 'bigint', '0'),
                      ('complete_mfa(text, text)', 'text', $$'full_login'$$),
                      ('logout(text)', 'boolean', 'true')) AS v(sig, returns, result)
     LOOP

@@ -26,6 +26,11 @@ import psycopg
 import pyotp
 from psycopg.rows import namedtuple_row
 
+# What a web application knows of the client it serves: its address (or a device id from a cookie). pg_mfa
+# keeps a password throttle per client a user has logged in from, so a stranger's guesses cannot lock the
+# user out there.
+CLIENT = "203.0.113.10"
+
 
 class StepFailed(Exception):
     pass
@@ -62,7 +67,7 @@ def wrong_code(phone):
 def run(conn, realm):
     # -- Who are we? The application's role: pg_mfa's client rights in this database, not a superuser.
     me = one_row(conn, "SELECT current_user AS name, r.rolsuper AS superuser, "
-                       "has_function_privilege('mfa.authenticate_password(text, text, text)', 'EXECUTE') AS client, "
+                       "has_function_privilege('mfa.authenticate_password(text, text, text, text)', 'EXECUTE') AS client, "
                        "has_function_privilege('mfa.create_realm(text, text, boolean)', 'EXECUTE') AS admin "
                        "FROM pg_roles AS r WHERE r.rolname = current_user")
     info(f"connected as role {me.name}")
@@ -83,13 +88,14 @@ def run(conn, realm):
     info(f"created user {username} in realm {realm}")
     ok("create_user returns the new user's id", isinstance(user_id, int), f"got {user_id!r}")
 
-    login = one_row(conn, "SELECT * FROM mfa.authenticate_password(%s, %s, %s)",
-                    (username, "not the password", realm))
+    login = one_row(conn, "SELECT * FROM mfa.authenticate_password(%s, %s, %s, %s)",
+                    (username, "not the password", realm, CLIENT))
     ok("a wrong password gives result failed with no user and no token",
        (login.result, login.user_id, login.token) == ("failed", None, None), f"got {login}")
 
     # -- Password login before any second factor: a session right away.
-    login = one_row(conn, "SELECT * FROM mfa.authenticate_password(%s, %s, %s)", (username, password, realm))
+    login = one_row(conn, "SELECT * FROM mfa.authenticate_password(%s, %s, %s, %s)",
+                    (username, password, realm, CLIENT))
     ok("without a second factor the password gives full_login with a kss_ session token",
        login.result == "full_login" and login.user_id == user_id and (login.token or "").startswith("kss_"),
        f"got result {login.result!r}, user_id {login.user_id!r}")
@@ -105,7 +111,8 @@ def run(conn, realm):
     ok("the phone reads the URI: account name and secret match",
        phone.name == username and phone.secret == cred.otp_secret, f"got account {phone.name!r}")
 
-    login = one_row(conn, "SELECT * FROM mfa.authenticate_password(%s, %s, %s)", (username, password, realm))
+    login = one_row(conn, "SELECT * FROM mfa.authenticate_password(%s, %s, %s, %s)",
+                    (username, password, realm, CLIENT))
     ok("a credential that is still new does not ask for a code yet (full_login)",
        login.result == "full_login", f"got {login.result!r}")
 
@@ -156,7 +163,8 @@ def run(conn, realm):
 
     # -- Two-step login. Step 1: the password gives a kli_ token, good only for step 2.
     now = one_row(conn, "SELECT clock_timestamp() AS now").now
-    login = one_row(conn, "SELECT * FROM mfa.authenticate_password(%s, %s, %s)", (username, password, realm))
+    login = one_row(conn, "SELECT * FROM mfa.authenticate_password(%s, %s, %s, %s)",
+                    (username, password, realm, CLIENT))
     ok("with an active device the password gives needs_mfa with a kli_ token",
        login.result == "needs_mfa" and login.user_id == user_id and (login.token or "").startswith("kli_"),
        f"got result {login.result!r}")
@@ -181,7 +189,8 @@ def run(conn, realm):
     done = one_row(conn, "SELECT * FROM mfa.complete_mfa(%s, %s)", (kli_token, code))
     ok("the kli_ token is single-use: it fails a second time", done.result == "failed", f"got {done.result!r}")
 
-    login = one_row(conn, "SELECT * FROM mfa.authenticate_password(%s, %s, %s)", (username, password, realm))
+    login = one_row(conn, "SELECT * FROM mfa.authenticate_password(%s, %s, %s, %s)",
+                    (username, password, realm, CLIENT))
     done = one_row(conn, "SELECT * FROM mfa.complete_mfa(%s, %s)", (login.token, code))
     ok("a fresh kli_ token with the same code fails: the code was used",
        login.result == "needs_mfa" and done.result == "failed", f"got {login.result!r} then {done.result!r}")
@@ -202,13 +211,15 @@ def run(conn, realm):
 
     # -- The phone is lost: the password, then a recovery code as a person types it (lower case, spaces).
     typed = recovery_codes[0].lower().replace("-", " ")
-    login = one_row(conn, "SELECT * FROM mfa.authenticate_password(%s, %s, %s)", (username, password, realm))
+    login = one_row(conn, "SELECT * FROM mfa.authenticate_password(%s, %s, %s, %s)",
+                    (username, password, realm, CLIENT))
     done = one_row(conn, "SELECT * FROM mfa.complete_mfa(%s, %s)", (login.token, typed))
     ok("complete_mfa accepts a recovery code in place of the phone's code",
        done.result == "full_login" and (done.token or "").startswith("kss_"), f"got result {done.result!r}")
     left = one_row(conn, "SELECT mfa.recovery_codes_remaining(%s) AS n", (user_id,)).n
     ok("nine recovery codes remain", left == 9, f"got {left!r}")
-    login = one_row(conn, "SELECT * FROM mfa.authenticate_password(%s, %s, %s)", (username, password, realm))
+    login = one_row(conn, "SELECT * FROM mfa.authenticate_password(%s, %s, %s, %s)",
+                    (username, password, realm, CLIENT))
     done = one_row(conn, "SELECT * FROM mfa.complete_mfa(%s, %s)", (login.token, recovery_codes[0]))
     ok("a recovery code works once", done.result == "failed", f"got result {done.result!r}")
 

@@ -48,4 +48,42 @@ LockoutState MergeLockout(const LockoutState& a, const LockoutState& b) noexcept
     return merged;
 }
 
+std::int64_t FailureCost(const RateCeiling& ceiling) noexcept {
+    const std::int64_t limit = std::max<std::int32_t>(ceiling.limit, 1);
+    const std::int64_t window = std::max<std::int64_t>(ceiling.window, 1);
+    return window / limit + (window % limit != 0 ? 1 : 0);
+}
+
+namespace {
+
+// Level: how much of the bucket is used at `now` (microseconds of refill still to come).
+std::int64_t Level(std::int64_t now, const LockoutState& state) noexcept {
+    if (state.failures <= 0 || state.locked_until <= now) {
+        return 0;  // empty: never used, or drained
+    }
+    // Both are times on one clock; a difference that does not fit means the bucket is full for good.
+    return now < 0 && state.locked_until > INT64_MAX + now ? INT64_MAX : state.locked_until - now;
+}
+
+}  // namespace
+
+bool RateAdmits(const RateCeiling& ceiling, std::int64_t now, const LockoutState& state) noexcept {
+    const std::int64_t cost = FailureCost(ceiling);
+    const std::int64_t capacity = static_cast<std::int64_t>(std::max<std::int32_t>(ceiling.limit, 1)) * cost;
+    const std::int64_t level = Level(now, state);
+    return level <= capacity - cost;
+}
+
+void RecordRateFailure(const RateCeiling& ceiling, std::int64_t now, LockoutState* state) noexcept {
+    const std::int64_t cost = FailureCost(ceiling);
+    if (state->failures <= 0 || state->locked_until <= now) {
+        state->failures = 0;
+        state->locked_until = now;
+    }
+    if (state->failures < INT32_MAX) {
+        state->failures += 1;
+    }
+    state->locked_until = state->locked_until > INT64_MAX - cost ? INT64_MAX : state->locked_until + cost;
+}
+
 }  // namespace pg_mfa::core

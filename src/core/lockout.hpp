@@ -51,4 +51,24 @@ void RecordFailure(const LockoutPolicy& policy, std::int64_t now, LockoutState* 
 // the later lock win, so no source can lower what the other knows.
 [[nodiscard]] LockoutState MergeLockout(const LockoutState& a, const LockoutState& b) noexcept;
 
+// A rate ceiling: at most `limit` failures in a burst, refilling at `limit` per `window` (a leaky bucket;
+// the credential-stuffing ceiling of one client across users). Unlike the lockout above, a success
+// forgives nothing and a refusal adds nothing: the bucket only drains with time. Each failure costs
+// FailureCost() = ceil(window / limit) microseconds of the bucket, which holds limit * FailureCost().
+//
+// The state reuses LockoutState: locked_until is the time at which the bucket is empty again, failures the
+// failures since it was last empty (0: empty, whatever locked_until says).
+struct RateCeiling {
+    std::int32_t limit = 20;               // failures in a burst, at least 1
+    std::int64_t window = 600000000;       // microseconds to refill them all, at least 1
+};
+
+[[nodiscard]] std::int64_t FailureCost(const RateCeiling& ceiling) noexcept;
+
+// RateAdmits: whether one more failure at `now` would still fit in the bucket. Changes nothing.
+[[nodiscard]] bool RateAdmits(const RateCeiling& ceiling, std::int64_t now, const LockoutState& state) noexcept;
+
+// RecordRateFailure adds a failure at `now` to the bucket.
+void RecordRateFailure(const RateCeiling& ceiling, std::int64_t now, LockoutState* state) noexcept;
+
 }  // namespace pg_mfa::core

@@ -1,8 +1,10 @@
 // throttle.cpp: the brute-force throttle's counts, durable in a table, cached in shared memory.
 //
 // The record. mfa.throttle_journal is an append-only table: one row per change of a subject's count (a
-// subject is a user's codes 'c', a user's passwords 'p' or one kli_ token 't'). The row with the highest
-// entry_id is the subject's state. A counted failure is written by the database's background worker, in a
+// subject is a user's codes 'c', a user's passwords from clients it does not know 'p', a user's passwords
+// from one client it knows 'k' (the id of its mfa.known_clients row), one kli_ token 't', or one client's
+// failed passwords across the users of a realm 'x', a rate ceiling). The row with the highest entry_id is
+// the subject's state. A counted failure is written by the database's background worker, in a
 // transaction of its own, before the failed answer is returned: no rollback of the caller undoes it, and
 // as a table it is WAL-logged, replicated, in base backups and point-in-time recovery. A success (or an
 // administrator's reset) writes a row with no failures in the caller's own transaction: it forgives the
@@ -65,6 +67,7 @@ extern "C" {
 
 PG_FUNCTION_INFO_V1(pg_mfa_throttle_admit);
 PG_FUNCTION_INFO_V1(pg_mfa_throttle_failed);
+PG_FUNCTION_INFO_V1(pg_mfa_client_admit);
 PG_FUNCTION_INFO_V1(pg_mfa_throttle_count);
 PG_FUNCTION_INFO_V1(pg_mfa_throttle_forgive);
 PG_FUNCTION_INFO_V1(pg_mfa_throttle_preloaded);
@@ -112,6 +115,7 @@ struct WorkerSlot {
 enum RequestState : int32 { kRequestFree = 0, kRequestPending, kRequestTaken, kRequestDone, kRequestFailed };
 
 constexpr int kEventText = 32;
+constexpr int kClientText = 256;  // mfa.events.client: at most 255 bytes
 
 // One per backend: a failure to record, and the answer. Protected by queue_lock.
 struct Request {
@@ -124,12 +128,14 @@ struct Request {
     Latch* latch;
     Oid schema;      // the installation the request is for (schema mfa's oid)
     // What to record.
-    char user_kind;  // 'c', 'p' or 0 (no user count)
+    char user_kind;  // 'c', 'p', 'k' or 0 (no count of the user's)
     bool has_user;
     bool has_token;
     bool has_realm;
     bool has_credential;
-    int64 user_id;
+    bool has_client_subject;  // count a failure of the client across users ('x')
+    int64 user_id;       // the audit row's
+    int64 subject;       // counted as user_kind: the user's id, or the known client's
     int64 token_id;
     int64 realm_id;
     int64 credential_id;
@@ -137,9 +143,14 @@ struct Request {
     int32 token_threshold;
     int64 base_delay;
     int64 max_delay;
+    int64 client_subject;
+    int32 client_limit;
+    int64 client_window;
     TimestampTz now;
     char event_type[kEventText];  // "" = no event
     char event_reason[kEventText];
+    bool has_client;              // the audit row names the client
+    char client[kClientText];
     // The answer.
     int32 failures;
     int64 locked_until;
@@ -936,30 +947,33 @@ int64 InsertJournal(char kind, int64 subject, const pg_mfa::core::LockoutState& 
 // the worker). The user id needs no lock: the audit trail keeps the ids of deleted users.
 void InsertEvent(const Request& request) {
     if (event_plan == nullptr) {
-        Oid types[5] = {TEXTOID, TEXTOID, INT8OID, INT8OID, INT8OID};
+        Oid types[6] = {TEXTOID, TEXTOID, INT8OID, INT8OID, INT8OID, TEXTOID};
         event_plan = KeepPlan(
-            "INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id) "
+            "INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id, client) "
             "SELECT $1, 'failure', $2, "
             "(SELECT r.realm_id FROM mfa.realms AS r WHERE r.realm_id OPERATOR(pg_catalog.=) $3 "
             " FOR KEY SHARE SKIP LOCKED), "
-            "$4, $5",
-            5, types);
+            "$4, $5, $6",
+            6, types);
     }
-    Datum values[5] = {CStringGetTextDatum(request.event_type), CStringGetTextDatum(request.event_reason),
+    Datum values[6] = {CStringGetTextDatum(request.event_type), CStringGetTextDatum(request.event_reason),
                        Int64GetDatum(request.realm_id), Int64GetDatum(request.user_id),
-                       Int64GetDatum(request.credential_id)};
-    char nulls[5] = {' ', request.event_reason[0] == '\0' ? 'n' : ' ', request.has_realm ? ' ' : 'n',
-                     request.has_user ? ' ' : 'n', request.has_credential ? ' ' : 'n'};
+                       Int64GetDatum(request.credential_id), CStringGetTextDatum(request.client)};
+    char nulls[6] = {' ', request.event_reason[0] == '\0' ? 'n' : ' ', request.has_realm ? ' ' : 'n',
+                     request.has_user ? ' ' : 'n', request.has_credential ? ' ' : 'n',
+                     request.has_client ? ' ' : 'n'};
     const int rc = SPI_execute_plan(event_plan, values, nulls, false, 0);
     if (rc != SPI_OK_INSERT) {
         elog(ERROR, "pg_mfa: event insert failed: %s", SPI_result_code_string(rc));
     }
 }
 
-// CountFailure records one more failure of a subject in this batch's transaction. The state before it is
-// an earlier record of this batch, else the journal's latest row.
-void CountFailure(char kind, int64 subject, Oid schema, const pg_mfa::core::LockoutPolicy& policy, TimestampTz now,
-                  Recorded* batch, int* recorded, pg_mfa::core::LockoutState* result) {
+// CountFailure records one more failure of a subject in this batch's transaction, by the lockout policy or,
+// for a client across users, the rate ceiling. The state before it is an earlier record of this batch, else
+// the journal's latest row.
+void CountFailure(char kind, int64 subject, Oid schema, const pg_mfa::core::LockoutPolicy* policy,
+                  const pg_mfa::core::RateCeiling* ceiling, TimestampTz now, Recorded* batch, int* recorded,
+                  pg_mfa::core::LockoutState* result) {
     const ThrottleKey key = MakeKey(kind, subject, schema);
     pg_mfa::core::LockoutState state;
     int64 journal_id = 0;
@@ -974,7 +988,11 @@ void CountFailure(char kind, int64 subject, Oid schema, const pg_mfa::core::Lock
     } else {
         ReadJournal(kind, subject, &state, &journal_id);  // the record, not the cache, is counted on
     }
-    pg_mfa::core::RecordFailure(policy, now, &state);
+    if (ceiling != nullptr) {
+        pg_mfa::core::RecordRateFailure(*ceiling, now, &state);
+    } else {
+        pg_mfa::core::RecordFailure(*policy, now, &state);
+    }
     const int64 id = InsertJournal(kind, subject, state, now);
     if (found < 0) {
         found = (*recorded)++;
@@ -997,8 +1015,8 @@ void RecordRequest(Request* request, Oid schema, Recorded* recorded, int* record
         policy.threshold = request->threshold;
         policy.base_delay = request->base_delay;
         policy.max_delay = request->max_delay;
-        CountFailure(request->user_kind, request->user_id, schema, policy, request->now, recorded, recorded_count,
-                     &state);
+        CountFailure(request->user_kind, request->subject, schema, &policy, nullptr, request->now, recorded,
+                     recorded_count, &state);
         request->failures = state.failures;
         request->locked_until = state.locked_until;
     }
@@ -1007,8 +1025,16 @@ void RecordRequest(Request* request, Oid schema, Recorded* recorded, int* record
         policy.threshold = request->token_threshold;
         policy.base_delay = 0;
         policy.max_delay = 0;
-        CountFailure('t', request->token_id, schema, policy, request->now, recorded, recorded_count, &state);
+        CountFailure('t', request->token_id, schema, &policy, nullptr, request->now, recorded, recorded_count,
+                     &state);
         request->token_failures = state.failures;
+    }
+    if (request->has_client_subject) {
+        pg_mfa::core::RateCeiling ceiling;
+        ceiling.limit = request->client_limit;
+        ceiling.window = request->client_window;
+        CountFailure('x', request->client_subject, schema, nullptr, &ceiling, request->now, recorded,
+                     recorded_count, &state);
     }
     if (request->event_type[0] != '\0') {
         InsertEvent(*request);
@@ -1017,7 +1043,7 @@ void RecordRequest(Request* request, Oid schema, Recorded* recorded, int* record
 
 // RecordBatch writes the taken requests in one transaction and answers them after it committed.
 void RecordBatch(int index, Request* taken, int* owners, int count) {
-    Recorded recorded[2 * kBatch];
+    Recorded recorded[3 * kBatch];  // each request counts up to three subjects
     int recorded_count = 0;
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
@@ -1033,7 +1059,7 @@ void RecordBatch(int index, Request* taken, int* owners, int count) {
         // Each request in a subtransaction of its own: one that cannot be recorded (it names a kind of event
         // the table refuses, say) fails alone, and the others of the batch are still recorded.
         const int recorded_before = recorded_count;
-        Recorded saved[2 * kBatch];  // an earlier record this request updates is put back if it fails
+        Recorded saved[3 * kBatch];  // an earlier record this request updates is put back if it fails
         memcpy(saved, recorded, sizeof(Recorded) * recorded_count);
         MemoryContext context = CurrentMemoryContext;
         ResourceOwner owner = CurrentResourceOwner;
@@ -1097,7 +1123,8 @@ void RecordBatch(int index, Request* taken, int* owners, int count) {
 }
 
 // Compact deletes journal rows that no longer decide anything: rows with a later row of the same
-// subject, then forgiving rows left alone, then the rows of users and tokens deleted a day ago or more.
+// subject, then forgiving rows left alone, then, a day or more after they were written, the rows of users,
+// known clients and tokens deleted since and of client ceilings drained since.
 void Compact() {
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
@@ -1120,8 +1147,11 @@ void Compact() {
         "AND k.subject OPERATOR(pg_catalog.=) j.subject AND k.entry_id OPERATOR(pg_catalog.<) j.entry_id)",
         "DELETE FROM mfa.throttle_journal AS j "
         "WHERE j.recorded_at OPERATOR(pg_catalog.<) pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) "
-        "'1 day'::pg_catalog.interval AND CASE WHEN j.kind OPERATOR(pg_catalog.=) 't' "
-        "THEN NOT EXISTS (SELECT FROM mfa.mfa_tokens AS t WHERE t.mfa_token_id OPERATOR(pg_catalog.=) j.subject) "
+        "'1 day'::pg_catalog.interval AND CASE j.kind "
+        "WHEN 't' THEN NOT EXISTS (SELECT FROM mfa.mfa_tokens AS t WHERE t.mfa_token_id OPERATOR(pg_catalog.=) j.subject) "
+        "WHEN 'k' THEN NOT EXISTS (SELECT FROM mfa.known_clients AS k "
+        "WHERE k.known_client_id OPERATOR(pg_catalog.=) j.subject) "
+        "WHEN 'x' THEN j.locked_until OPERATOR(pg_catalog.<) pg_catalog.clock_timestamp() "
         "ELSE NOT EXISTS (SELECT FROM mfa.users AS u WHERE u.user_id OPERATOR(pg_catalog.=) j.subject) END",
     };
     for (int i = 0; i < statements_count; ++i) {
@@ -1353,9 +1383,10 @@ void RequireCommitWait(bool revocation) {
 
 namespace {
 
+// KindArgument: a subject kind a flow may name (the client ceiling 'x' has functions of its own).
 char KindArgument(FunctionCallInfo fcinfo, int argument, bool allow_token) {
     const char kind = PG_GETARG_CHAR(argument);
-    if (kind != 'c' && kind != 'p' && !(allow_token && kind == 't')) {
+    if (kind != 'c' && kind != 'p' && kind != 'k' && !(allow_token && kind == 't')) {
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("pg_mfa: unknown throttle subject kind")));
     }
     return kind;
@@ -1390,7 +1421,22 @@ const char* const kFailureEvents[] = {"password_login", "mfa_login", "totp_verif
 const char* const kFailureReasons[] = {"unknown_user", "no_password", "wrong_password", "wrong_code",
                                        "replayed_code", "invalid_token", "token_used", "throttled",
                                        "disabled", "token_exhausted", "malformed_code", "wrong_recovery_code",
-                                       "used_recovery_code", "enrollment_expired", "user_disabled", nullptr};
+                                       "used_recovery_code", "enrollment_expired", "user_disabled",
+                                       "client_throttled", nullptr};
+
+// RateArguments reads a client ceiling (limit, window) from two arguments, both required.
+pg_mfa::core::RateCeiling RateArguments(FunctionCallInfo fcinfo, int limit_argument, int window_argument) {
+    pg_mfa::core::RateCeiling ceiling;
+    if (PG_ARGISNULL(limit_argument) || PG_ARGISNULL(window_argument)) {
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("pg_mfa: a client ceiling needs a limit and a window")));
+    }
+    ceiling.limit = PG_GETARG_INT32(limit_argument);
+    ceiling.window = pg_mfa::pg::IntervalMicros(PG_GETARG_INTERVAL_P(window_argument));
+    if (ceiling.limit < 1 || ceiling.window < 1) {
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("pg_mfa: a client ceiling must be positive")));
+    }
+    return ceiling;
+}
 
 }  // namespace
 
@@ -1419,43 +1465,64 @@ extern "C" Datum pg_mfa_throttle_admit(PG_FUNCTION_ARGS) {
                                                                                      : "disabled"));
 }
 
-// mfa_internal._throttle_failed(kind "char", user_id bigint, token_id bigint, threshold int, token_threshold
-//     int, base_delay interval, max_delay interval, now timestamptz, event_type text, event_reason text,
-//     realm_id bigint, credential_id bigint, OUT failures int, OUT locked_until timestamptz,
+// mfa_internal._throttle_failed(kind "char", subject bigint, user_id bigint, token_id bigint, threshold int,
+//     token_threshold int, base_delay interval, max_delay interval, now timestamptz, event_type text,
+//     event_reason text, realm_id bigint, credential_id bigint, client_subject bigint, client_limit int,
+//     client_window interval, client text, OUT failures int, OUT locked_until timestamptz,
 //     OUT token_failures int)
 // Records an unsuccessful attempt through the worker and returns once it is committed: one more failure of
-// the user's codes or passwords (kind; NULL for none), one more of the kli_ token (token_id; NULL for
-// none), and the audit row (event_type; NULL for none). The caller holds the subjects' locks
-// (_throttle_admit, or the token's row lock).
+// the subject of that kind (a user's codes or passwords, a known client's passwords; NULL kind: none), one
+// more of the kli_ token (token_id; NULL for none), one more of the client across users (client_subject,
+// by its ceiling; NULL for none), and the audit row (event_type; NULL for none) with the user, realm,
+// credential and client it names. The caller holds the subjects' locks (_throttle_admit, _client_admit, or
+// the token's row lock).
 extern "C" Datum pg_mfa_throttle_failed(PG_FUNCTION_ARGS) {
     RequirePreloaded();
     Request what;
     memset(&what, 0, sizeof what);
     what.user_kind = PG_ARGISNULL(0) ? 0 : KindArgument(fcinfo, 0, false);
-    what.has_user = !PG_ARGISNULL(1);
-    what.user_id = what.has_user ? PG_GETARG_INT64(1) : 0;
-    what.has_token = !PG_ARGISNULL(2);
-    what.token_id = what.has_token ? PG_GETARG_INT64(2) : 0;
+    what.subject = PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1);
+    what.has_user = !PG_ARGISNULL(2);
+    what.user_id = what.has_user ? PG_GETARG_INT64(2) : 0;
+    what.has_token = !PG_ARGISNULL(3);
+    what.token_id = what.has_token ? PG_GETARG_INT64(3) : 0;
     // The policy a count needs, and the time every record needs.
-    const bool needed[8] = {false, what.user_kind != 0, false, what.user_kind != 0, what.has_token,
-                            what.user_kind != 0, what.user_kind != 0, true};
-    for (int i = 0; i < 8; ++i) {
+    const bool counted = what.user_kind != 0;
+    const bool needed[9] = {false, counted, false, false, counted, what.has_token, counted, counted, true};
+    for (int i = 0; i < 9; ++i) {
         if (needed[i] && PG_ARGISNULL(i)) {
             ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
                             errmsg("pg_mfa: internal throttle function argument %d is null", i + 1)));
         }
     }
-    what.threshold = PG_ARGISNULL(3) ? 0 : PG_GETARG_INT32(3);
-    what.token_threshold = PG_ARGISNULL(4) ? 0 : PG_GETARG_INT32(4);
-    what.base_delay = PG_ARGISNULL(5) ? 0 : pg_mfa::pg::IntervalMicros(PG_GETARG_INTERVAL_P(5));
-    what.max_delay = PG_ARGISNULL(6) ? 0 : pg_mfa::pg::IntervalMicros(PG_GETARG_INTERVAL_P(6));
-    what.now = FiniteNow(fcinfo, 7);
-    CopyEventText(fcinfo, 8, kFailureEvents, what.event_type);
-    CopyEventText(fcinfo, 9, kFailureReasons, what.event_reason);
-    what.has_realm = !PG_ARGISNULL(10);
-    what.realm_id = what.has_realm ? PG_GETARG_INT64(10) : 0;
-    what.has_credential = !PG_ARGISNULL(11);
-    what.credential_id = what.has_credential ? PG_GETARG_INT64(11) : 0;
+    what.threshold = PG_ARGISNULL(4) ? 0 : PG_GETARG_INT32(4);
+    what.token_threshold = PG_ARGISNULL(5) ? 0 : PG_GETARG_INT32(5);
+    what.base_delay = PG_ARGISNULL(6) ? 0 : pg_mfa::pg::IntervalMicros(PG_GETARG_INTERVAL_P(6));
+    what.max_delay = PG_ARGISNULL(7) ? 0 : pg_mfa::pg::IntervalMicros(PG_GETARG_INTERVAL_P(7));
+    what.now = FiniteNow(fcinfo, 8);
+    CopyEventText(fcinfo, 9, kFailureEvents, what.event_type);
+    CopyEventText(fcinfo, 10, kFailureReasons, what.event_reason);
+    what.has_realm = !PG_ARGISNULL(11);
+    what.realm_id = what.has_realm ? PG_GETARG_INT64(11) : 0;
+    what.has_credential = !PG_ARGISNULL(12);
+    what.credential_id = what.has_credential ? PG_GETARG_INT64(12) : 0;
+    what.has_client_subject = !PG_ARGISNULL(13);
+    if (what.has_client_subject) {
+        what.client_subject = PG_GETARG_INT64(13);
+        const pg_mfa::core::RateCeiling ceiling = RateArguments(fcinfo, 14, 15);
+        what.client_limit = ceiling.limit;
+        what.client_window = ceiling.window;
+    }
+    what.has_client = !PG_ARGISNULL(16);
+    if (what.has_client) {
+        text* client = PG_GETARG_TEXT_PP(16);
+        const size_t length = VARSIZE_ANY_EXHDR(client);
+        if (length >= sizeof what.client) {
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("pg_mfa: client is too long")));
+        }
+        memcpy(what.client, VARDATA_ANY(client), length);
+        what.client[length] = '\0';
+    }
     const Oid schema = MfaSchema();
     RequireCommittedJournal(schema);
     const Outcome outcome = SubmitFailure(what, schema);
@@ -1467,8 +1534,28 @@ extern "C" Datum pg_mfa_throttle_failed(PG_FUNCTION_ARGS) {
     descriptor = BlessTupleDesc(descriptor);
     Datum values[3] = {Int32GetDatum(outcome.failures), TimestampTzGetDatum(outcome.locked_until),
                        Int32GetDatum(outcome.token_failures)};
-    bool nulls[3] = {what.user_kind == 0, what.user_kind == 0 || outcome.locked_until == 0, !what.has_token};
+    bool nulls[3] = {!counted, !counted || outcome.locked_until == 0, !what.has_token};
     PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(descriptor, values, nulls)));
+}
+
+// mfa_internal._client_admit(subject bigint, limit int, window interval, now timestamptz) -> boolean
+// Whether one client's failed passwords across the users of a realm leave room for one more attempt (the
+// credential-stuffing ceiling: `limit` failures in a burst, refilled at `limit` per `window`). Takes the
+// client's lock to the end of the transaction, so attempts from one client are decided one after the other,
+// and reserves the worker like _throttle_admit.
+extern "C" Datum pg_mfa_client_admit(PG_FUNCTION_ARGS) {
+    RequirePreloaded();
+    if (PG_ARGISNULL(0) || PG_ARGISNULL(3)) {
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("pg_mfa: a client attempt needs a subject and a time")));
+    }
+    const int64 subject = PG_GETARG_INT64(0);
+    const pg_mfa::core::RateCeiling ceiling = RateArguments(fcinfo, 1, 2);
+    const TimestampTz now = FiniteNow(fcinfo, 3);
+    const Oid schema = MfaSchema();
+    RequireCommittedJournal(schema);
+    LockSubject('x', subject);
+    (void) ReserveWorker(false);
+    PG_RETURN_BOOL(pg_mfa::core::RateAdmits(ceiling, now, SubjectState('x', subject, schema)));
 }
 
 // mfa_internal._throttle_count(kind "char", subject bigint) -> integer: the subject's count of failures,

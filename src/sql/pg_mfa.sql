@@ -78,7 +78,19 @@ CREATE TABLE mfa.realms (
     -- may have. Checked when a password is set, never at login; imported hashes are not checked (their
     -- password is unknown).
     password_min_length integer NOT NULL DEFAULT 8
-                        CONSTRAINT realms_password_min_length_check CHECK (password_min_length BETWEEN 1 AND 1024)
+                        CONSTRAINT realms_password_min_length_check CHECK (password_min_length BETWEEN 1 AND 1024),
+    -- Passwords and the clients they come from (authenticate_password's `client`): a client that completed a
+    -- login as a user within known_client_lifetime has a password throttle of its own for that user, and
+    -- the clients the user does not know share one. One client's failed passwords across all users are
+    -- limited to client_failure_limit in a burst, refilled over client_failure_window (credential stuffing).
+    known_client_lifetime interval NOT NULL DEFAULT '30 days'
+                        CONSTRAINT realms_known_client_lifetime_check
+                        CHECK (known_client_lifetime >= '1 day'::interval AND known_client_lifetime <= '1 year'::interval),
+    client_failure_limit integer NOT NULL DEFAULT 20
+                        CONSTRAINT realms_client_failure_limit_check CHECK (client_failure_limit BETWEEN 1 AND 10000),
+    client_failure_window interval NOT NULL DEFAULT '10 minutes'
+                        CONSTRAINT realms_client_failure_window_check
+                        CHECK (client_failure_window >= '1 second'::interval AND client_failure_window <= '1 day'::interval)
 );
 COMMENT ON TABLE mfa.realms IS 'tenancy boundary: users, issuer shown in authenticator apps, TOTP, token and password policy';
 
@@ -94,7 +106,9 @@ CREATE UNIQUE INDEX users_realm_username_key ON mfa.users (realm_id, lower(usern
 COMMENT ON TABLE mfa.users IS 'users of a realm; username unique per realm, case-insensitively';
 
 -- The throttle's record: one row per change of a subject's count of consecutive unsuccessful attempts
--- (kind 'c' a user's codes, 'p' a user's passwords, 't' one kli_ token). The row with the highest entry_id
+-- (kind 'c' a user's codes, 'p' a user's passwords from clients it does not know, 'k' its passwords from
+-- one client it knows (subject: mfa.known_clients), 't' one kli_ token; 'x' one client's failed passwords
+-- across a realm's users, a rate ceiling whose locked_until is the time its bucket is empty). The row with the highest entry_id
 -- is the subject's state; a row with no failures forgives what came before it. Append-only: a counted
 -- failure is written by the database's pg_mfa background worker in a transaction of its own, before the
 -- failed answer is returned, so no rollback undoes it and standbys, base backups and point-in-time
@@ -102,7 +116,7 @@ COMMENT ON TABLE mfa.users IS 'users of a realm; username unique per realm, case
 -- rows. The worker deletes rows that no longer decide anything. src/pg/throttle.cpp caches it.
 CREATE TABLE mfa.throttle_journal (
     entry_id        bigint GENERATED ALWAYS AS IDENTITY,
-    kind            "char" NOT NULL CONSTRAINT throttle_journal_kind_check CHECK (kind IN ('c', 'p', 't')),
+    kind            "char" NOT NULL CONSTRAINT throttle_journal_kind_check CHECK (kind IN ('c', 'p', 'k', 't', 'x')),
     subject         bigint NOT NULL,
     failures        integer NOT NULL CONSTRAINT throttle_journal_failures_check CHECK (failures >= 0),
     locked_until    timestamptz,
@@ -110,7 +124,7 @@ CREATE TABLE mfa.throttle_journal (
 );
 CREATE INDEX throttle_journal_subject_idx ON mfa.throttle_journal (kind, subject, entry_id);
 COMMENT ON TABLE mfa.throttle_journal IS
-'brute-force throttle: each change of a user''s or kli_ token''s count of unsuccessful attempts; the latest row counts';
+'brute-force throttle: each change of a user''s, known client''s, kli_ token''s or client''s count of unsuccessful attempts; the latest row counts';
 
 -- Each user's code and password lockouts, as the journal has them (0.1.0 kept them in a table of this name).
 CREATE VIEW mfa.user_lockouts AS
@@ -184,6 +198,7 @@ CREATE TABLE mfa.mfa_tokens (
     expires_at      timestamptz NOT NULL,
     consumed_at     timestamptz,
     failures        integer NOT NULL DEFAULT 0,  -- wrong codes tried with this token
+    client          text,  -- the password step's client: it becomes known when the second step succeeds
     CONSTRAINT mfa_tokens_expiry_check CHECK (expires_at > created_at)
 );
 CREATE INDEX mfa_tokens_user_idx ON mfa.mfa_tokens (user_id);
@@ -203,6 +218,20 @@ CREATE TABLE mfa.sessions (
 CREATE INDEX sessions_user_idx ON mfa.sessions (user_id);
 COMMENT ON TABLE mfa.sessions IS 'kss_ sessions; mfa_verified tells whether a second factor was checked';
 
+-- Known clients: the clients (authenticate_password's `client`, e.g. an address or a device id) from which a
+-- user completed a login, by the SHA-256 digest of the client. Within the realm's known_client_lifetime of
+-- the last such login, the client's wrong passwords for that user are throttled apart from everyone
+-- else's: an attacker who does not know the password cannot lock the owner out of a known client.
+CREATE TABLE mfa.known_clients (
+    known_client_id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    user_id         bigint NOT NULL REFERENCES mfa.users ON DELETE CASCADE,
+    client_digest   bytea NOT NULL CONSTRAINT known_clients_digest_check CHECK (length(client_digest) = 32),
+    first_login_at  timestamptz NOT NULL,
+    last_login_at   timestamptz NOT NULL,
+    CONSTRAINT known_clients_user_digest_key UNIQUE (user_id, client_digest)
+);
+COMMENT ON TABLE mfa.known_clients IS 'clients a user completed a login from (digests): their wrong passwords are throttled apart';
+
 -- Events: the audit trail. Never a password, code, secret or token; for an unknown username not even the
 -- name (people type passwords into the username field).
 CREATE TABLE mfa.events (
@@ -219,10 +248,11 @@ CREATE TABLE mfa.events (
                         'invalid_token', 'token_used', 'needs_mfa', 'full_login', 'enrolled',
                         'throttled', 'disabled', 'token_exhausted', 'malformed_code', 'recovery_code',
                         'wrong_recovery_code', 'used_recovery_code', 'enrollment_expired', 'user_disabled',
-                        'rehashed')),
+                        'rehashed', 'client_throttled')),
     realm_id        bigint REFERENCES mfa.realms ON DELETE CASCADE,  -- NULL only for an unknown kli_ token
     user_id         bigint,  -- no foreign key: the audit trail keeps the id of a deleted user
-    credential_id   bigint
+    credential_id   bigint,
+    client          text  -- what the application said of the client (authenticate_password's client)
 );
 CREATE INDEX events_user_idx ON mfa.events (user_id, occurred_at);
 CREATE INDEX events_realm_time_idx ON mfa.events (realm_id, occurred_at);
@@ -609,7 +639,15 @@ BEGIN
          OR (NEW.session_idle_timeout >= '2 minutes'::interval AND NEW.session_idle_timeout <= '30 days'::interval),
          'must be NULL (no limit) or at least 2 minutes and at most 30 days'),
         (19, 'password_min_length', NEW.password_min_length::text, NEW.password_min_length BETWEEN 1 AND 1024,
-         'must be between 1 and 1024 (characters)')
+         'must be between 1 and 1024 (characters)'),
+        (20, 'known_client_lifetime', NEW.known_client_lifetime::text,
+         NEW.known_client_lifetime >= '1 day'::interval AND NEW.known_client_lifetime <= '1 year'::interval,
+         'must be at least 1 day and at most 1 year'),
+        (21, 'client_failure_limit', NEW.client_failure_limit::text, NEW.client_failure_limit BETWEEN 1 AND 10000,
+         'must be between 1 and 10000'),
+        (22, 'client_failure_window', NEW.client_failure_window::text,
+         NEW.client_failure_window >= '1 second'::interval AND NEW.client_failure_window <= '1 day'::interval,
+         'must be at least 1 second and at most 1 day')
     ) AS r(n, column_name, value, ok, rule)
     WHERE r.value IS NULL OR NOT coalesce(r.ok, false)
     ORDER BY r.n
@@ -665,17 +703,69 @@ AS 'MODULE_PATHNAME', 'pg_mfa_throttle_admit';
 COMMENT ON FUNCTION mfa_internal._throttle_admit("char", bigint, integer, integer, timestamptz) IS
 'internal: lock a subject and decide admit, locked or disabled for an attempt on it';
 
-CREATE OR REPLACE FUNCTION mfa_internal._throttle_failed(kind "char", user_id bigint, token_id bigint, threshold integer,
-                                                         token_threshold integer, base_delay interval,
-                                                         max_delay interval, now timestamptz, event_type text,
-                                                         event_reason text, realm_id bigint, credential_id bigint,
+CREATE OR REPLACE FUNCTION mfa_internal._throttle_failed(kind "char", subject bigint, user_id bigint, token_id bigint,
+                                                         threshold integer, token_threshold integer,
+                                                         base_delay interval, max_delay interval, now timestamptz,
+                                                         event_type text, event_reason text, realm_id bigint,
+                                                         credential_id bigint, client_subject bigint,
+                                                         client_limit integer, client_window interval, client text,
                                                          OUT failures integer, OUT locked_until timestamptz,
                                                          OUT token_failures integer)
 LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', 'pg_mfa_throttle_failed';
-COMMENT ON FUNCTION mfa_internal._throttle_failed("char", bigint, bigint, integer, integer, interval, interval,
-                                                  timestamptz, text, text, bigint, bigint) IS
+COMMENT ON FUNCTION mfa_internal._throttle_failed("char", bigint, bigint, bigint, integer, integer, interval, interval,
+                                                  timestamptz, text, text, bigint, bigint, bigint, integer, interval,
+                                                  text) IS
 'internal: record an unsuccessful attempt and its audit row through the background worker, durably, whatever this transaction does';
+
+CREATE OR REPLACE FUNCTION mfa_internal._client_admit(subject bigint, "limit" integer, "window" interval,
+                                                      now timestamptz)
+RETURNS boolean
+LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'pg_mfa_client_admit';
+COMMENT ON FUNCTION mfa_internal._client_admit(bigint, integer, interval, timestamptz) IS
+'internal: lock a client''s subject and decide whether its failed passwords across users leave room for an attempt';
+
+-- _client_subject: the throttle subject of a client across the users of a realm: 64 bits of the SHA-256 of
+-- the realm id and the client. Two clients that share it (about one pair in 2^64) share a ceiling, stricter
+-- for both, never looser.
+CREATE OR REPLACE FUNCTION mfa_internal._client_subject(realm_id bigint, client text)
+RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT ('x' || encode(substr(sha256(int8send(realm_id) || convert_to(client, 'UTF8')), 1, 8), 'hex'))::bit(64)::bigint
+$function$;
+COMMENT ON FUNCTION mfa_internal._client_subject(bigint, text) IS
+'internal: the throttle subject of a client''s failed passwords across a realm''s users';
+
+-- _known_client: the user's known client with this value (a login from it completed within the realm's
+-- known_client_lifetime), or NULL.
+CREATE OR REPLACE FUNCTION mfa_internal._known_client(user_id bigint, client text, lifetime interval, now timestamptz)
+RETURNS bigint
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT k.known_client_id FROM mfa.known_clients AS k
+    WHERE k.user_id = $1 AND k.client_digest = sha256(convert_to($2, 'UTF8')) AND k.last_login_at > $4 - $3
+$function$;
+COMMENT ON FUNCTION mfa_internal._known_client(bigint, text, interval, timestamptz) IS
+'internal: the id of a user''s known client, if a login from it completed recently enough';
+
+-- _remember_client: a login of the user from this client completed: it is known from now on (its last
+-- login is written at most once an hour). In the login's transaction: a rolled-back login teaches nothing.
+CREATE OR REPLACE FUNCTION mfa_internal._remember_client(user_id bigint, client text, now timestamptz)
+RETURNS void
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    INSERT INTO mfa.known_clients AS k (user_id, client_digest, first_login_at, last_login_at)
+    VALUES ($1, sha256(convert_to($2, 'UTF8')), $3, $3)
+    ON CONFLICT (user_id, client_digest) DO UPDATE SET last_login_at = excluded.last_login_at
+    WHERE k.last_login_at < excluded.last_login_at - '1 hour'::interval
+$function$;
+COMMENT ON FUNCTION mfa_internal._remember_client(bigint, text, timestamptz) IS
+'internal: a login of a user from a client completed: remember the client (its digest) as known to the user';
 
 CREATE OR REPLACE FUNCTION mfa_internal._throttle_count(kind "char", subject bigint)
 RETURNS integer
@@ -731,11 +821,14 @@ COMMENT ON FUNCTION mfa_internal._attempt_admit(bigint, "char", mfa.realms, time
 
 -- _login_failed: an unsuccessful login attempt, recorded by the background worker before this returns,
 -- whatever happens to the caller's transaction: one more failure of the user's codes or passwords (kind;
--- NULL counts none), of the kli_ token (token_id; NULL for none), and the audit row. Returns the token's
--- new count. At the ceiling, the user's devices are disabled.
+-- NULL counts none; 'k' counts the known client `subject` instead of the user), of the kli_ token
+-- (token_id; NULL for none), of the client across the realm's users (client_subject; NULL for none), and
+-- the audit row, naming the client. Returns the token's new count. At the ceiling, the user's devices are
+-- disabled.
 CREATE OR REPLACE FUNCTION mfa_internal._login_failed(kind "char", user_id bigint, token_id bigint, realm mfa.realms,
                                                       now timestamptz, event_type text, event_reason text,
-                                                      credential_id bigint)
+                                                      credential_id bigint, client text DEFAULT NULL,
+                                                      subject bigint DEFAULT NULL, client_subject bigint DEFAULT NULL)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -745,12 +838,15 @@ DECLARE
     v_state record;
 BEGIN
     SELECT f.* INTO v_state
-    FROM mfa_internal._throttle_failed(kind, _login_failed.user_id, token_id,
+    FROM mfa_internal._throttle_failed(kind, coalesce(_login_failed.subject, _login_failed.user_id),
+                                       _login_failed.user_id, token_id,
                                        CASE kind WHEN 'c' THEN realm.code_lockout_threshold
                                                  ELSE realm.password_lockout_threshold END,
                                        realm.mfa_token_max_failures, realm.lockout_delay, realm.lockout_max_delay,
                                        _login_failed.now, event_type, event_reason, realm.realm_id,
-                                       _login_failed.credential_id) AS f;
+                                       _login_failed.credential_id, _login_failed.client_subject,
+                                       realm.client_failure_limit, realm.client_failure_window,
+                                       _login_failed.client) AS f;
     IF kind = 'c' AND v_state.failures >= realm.code_disable_threshold THEN
         UPDATE mfa.credentials AS c SET state = 'disabled', updated_at = _login_failed.now
         WHERE c.user_id = _login_failed.user_id AND c.type = 'totp' AND c.state <> 'disabled';
@@ -758,10 +854,12 @@ BEGIN
     RETURN v_state.token_failures;
 END
 $function$;
-COMMENT ON FUNCTION mfa_internal._login_failed("char", bigint, bigint, mfa.realms, timestamptz, text, text, bigint) IS
+COMMENT ON FUNCTION mfa_internal._login_failed("char", bigint, bigint, mfa.realms, timestamptz, text, text, bigint,
+                                               text, bigint, bigint) IS
 'internal: count an unsuccessful login attempt and write its audit row, durably and beyond any rollback';
 
--- _attempt_succeeded: a success forgives the user's count of that kind, if this transaction commits.
+-- _attempt_succeeded: a success forgives the count of that kind of the user (or, for 'k', of the known
+-- client whose id is passed as user_id), if this transaction commits.
 CREATE OR REPLACE FUNCTION mfa_internal._attempt_succeeded(user_id bigint, kind "char")
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -795,6 +893,8 @@ BEGIN
     PERFORM mfa_internal._durable_revocation();  -- a forgiven count must not come back after a failover
     -- Passwords before codes: the order of a login's steps, so a login in the same transaction cannot deadlock.
     PERFORM mfa_internal._attempt_succeeded(reset_lockout.user_id, 'p');
+    PERFORM mfa_internal._attempt_succeeded(k.known_client_id, 'k')
+    FROM mfa.known_clients AS k WHERE k.user_id = reset_lockout.user_id ORDER BY k.known_client_id;
     PERFORM mfa_internal._attempt_succeeded(reset_lockout.user_id, 'c');
     UPDATE mfa.credentials AS c
     SET state = CASE WHEN c.verified_at IS NULL THEN 'new' ELSE 'active' END, updated_at = v_now
@@ -804,7 +904,7 @@ BEGIN
 END
 $function$;
 COMMENT ON FUNCTION mfa.reset_lockout(bigint) IS
-'(admin) clear a user''s code and password lockouts and re-enable TOTP devices disabled at the ceiling';
+'(admin) clear a user''s code and password lockouts (those of its known clients too) and re-enable TOTP devices disabled at the ceiling';
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Login: administration
@@ -1005,6 +1105,9 @@ BEGIN
     -- before the credential is touched: every flow locks a kli_ token before the user's credentials
     -- (complete_mfa does), so this order cannot deadlock with a login.
     v_ended := mfa_internal._end_sessions(set_password.user_id, set_password.keep_session, v_now);
+    -- The clients the user logged in from are known no longer: a new password is often the end of a
+    -- takeover, and the taker's client must not keep a password count of its own.
+    DELETE FROM mfa.known_clients AS k WHERE k.user_id = set_password.user_id;
     BEGIN  -- a statement that writes a secret column: its errors are raised without their detail
         INSERT INTO mfa.credentials AS c (user_id, type, password_hash, created_at, updated_at)
         VALUES (set_password.user_id, 'password', v_hash, v_now, v_now)
@@ -1486,7 +1589,8 @@ $function$;
 COMMENT ON FUNCTION mfa_internal._start_session(bigint, interval, boolean, timestamptz) IS
 'internal: a new kss_ session token (stored as its digest) and its expiry';
 
-CREATE OR REPLACE FUNCTION mfa.authenticate_password(username text, password text, realm text DEFAULT 'default')
+CREATE OR REPLACE FUNCTION mfa.authenticate_password(username text, password text, realm text DEFAULT 'default',
+                                                     client text DEFAULT NULL)
 RETURNS TABLE (result text, user_id bigint, token text, expires_at timestamptz)
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -1504,6 +1608,8 @@ DECLARE
     v_disabled boolean := false;
     v_matches boolean;
     v_rehashed boolean := false;
+    v_known_id bigint;        -- the user's known client this attempt comes from, if any
+    v_client_subject bigint;  -- the client's ceiling across users, for a client the user does not know
 BEGIN
     PERFORM mfa_internal._login_ready();  -- first: on a standby, in a read-only transaction or not preloaded, for everyone alike
     IF authenticate_password.username IS NULL THEN
@@ -1516,11 +1622,17 @@ BEGIN
         PERFORM mfa_internal._raise('22004', 'realm must not be null');
     END IF;
     -- A password no account can have is the caller's mistake, raised for every username before any lookup,
-    -- so it tells nobody which users exist.
+    -- so it tells nobody which users exist. So is a client no one can be.
     IF authenticate_password.password = '' THEN
         PERFORM mfa_internal._raise('22023', 'password must not be empty');
     ELSIF pg_catalog.octet_length(authenticate_password.password) > 1024 THEN
         PERFORM mfa_internal._raise('22023', 'password is too long', 'A password may have at most 1024 bytes.');
+    END IF;
+    IF authenticate_password.client = '' THEN
+        PERFORM mfa_internal._raise('22023', 'client must not be empty', NULL,
+                                    'Pass NULL when nothing is known of the client.');
+    ELSIF pg_catalog.octet_length(authenticate_password.client) > 255 THEN
+        PERFORM mfa_internal._raise('22023', 'client is too long', 'A client may have at most 255 bytes.');
     END IF;
     SELECT r.* INTO v_realm FROM mfa.realms AS r WHERE r.name = authenticate_password.realm;
     IF NOT FOUND THEN
@@ -1537,39 +1649,73 @@ BEGIN
         PERFORM FROM mfa.users AS u WHERE u.user_id = v_user_id FOR SHARE;
         SELECT c.credential_id, c.password_hash INTO v_credential_id, v_hash
         FROM mfa.credentials AS c WHERE c.user_id = v_user_id AND c.type = 'password';
+        IF authenticate_password.client IS NOT NULL THEN
+            v_known_id := mfa_internal._known_client(v_user_id, authenticate_password.client,
+                                                     v_realm.known_client_lifetime, mfa_internal._now());
+        END IF;
     END IF;
 
-    -- A known user's attempt goes past the throttle first. A refused attempt does the same work as any
-    -- other and gives the same row: the caller cannot tell it from a wrong password.
-    IF v_user_id IS NOT NULL THEN
-        v_decision := mfa_internal._attempt_admit(v_user_id, 'p', v_realm, mfa_internal._now());
-        IF v_decision <> 'admit' THEN
-            PERFORM mfa_internal._password_check(authenticate_password.password, NULL);
-            -- Its audit row goes through the worker like a counted failure's: the same round trip and flush.
-            PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, mfa_internal._now(), 'password_login',
-                                               'throttled', v_credential_id);
-            RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
-            RETURN;
+    -- The throttle, before anything is evaluated. A client the user knows (a login from it completed) has
+    -- a password count of its own for that user and nothing else: no attacker elsewhere can lock the owner
+    -- out of it. Every other client first passes its ceiling across users (credential stuffing), then
+    -- shares the user's count with all clients the user does not know (so a new client value gains an
+    -- attacker nothing). A refused attempt does the same work as any other and gives the same row: the
+    -- caller cannot tell it from a wrong password.
+    IF v_known_id IS NOT NULL THEN
+        v_decision := mfa_internal._throttle_admit('k', v_known_id, v_realm.password_lockout_threshold, 2147483647,
+                                                   mfa_internal._now());
+    ELSE
+        IF authenticate_password.client IS NOT NULL THEN
+            v_client_subject := mfa_internal._client_subject(v_realm.realm_id, authenticate_password.client);
+            IF NOT mfa_internal._client_admit(v_client_subject, v_realm.client_failure_limit,
+                                              v_realm.client_failure_window, mfa_internal._now()) THEN
+                PERFORM mfa_internal._password_check(authenticate_password.password, NULL);
+                PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, mfa_internal._now(), 'password_login',
+                                                   'client_throttled', v_credential_id, authenticate_password.client);
+                RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
+                RETURN;
+            END IF;
         END IF;
+        IF v_user_id IS NOT NULL THEN
+            v_decision := mfa_internal._attempt_admit(v_user_id, 'p', v_realm, mfa_internal._now());
+        END IF;
+    END IF;
+    IF v_decision <> 'admit' THEN
+        PERFORM mfa_internal._password_check(authenticate_password.password, NULL);
+        -- Its audit row goes through the worker like a counted failure's: the same round trip and flush.
+        PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, mfa_internal._now(), 'password_login',
+                                           'throttled', v_credential_id, authenticate_password.client);
+        RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
+        RETURN;
     END IF;
 
     -- Unknown user, no password, wrong password and a disabled user do the same Argon2id work and give the
     -- same row.
     v_matches := mfa_internal._password_check(authenticate_password.password, v_hash);
     IF NOT v_matches OR v_disabled THEN
-        -- Counted for a known user (not for a disabled one: nothing it tries can log in); an unknown user's
-        -- audit row takes the same way, and as long.
-        PERFORM mfa_internal._login_failed(CASE WHEN v_user_id IS NOT NULL AND NOT v_disabled THEN 'p'::"char" END,
-                                           v_user_id, NULL, v_realm, mfa_internal._now(), 'password_login',
-                                           CASE WHEN v_user_id IS NULL THEN 'unknown_user'
-                                                WHEN v_disabled THEN 'user_disabled'
-                                                WHEN v_hash IS NULL THEN 'no_password' ELSE 'wrong_password' END,
-                                           v_credential_id);
+        -- Counted for a known user (not for a disabled one: nothing it tries can log in), on the known
+        -- client's count or the user's, and on the client's ceiling; an unknown user's attempt counts on the
+        -- client's ceiling only, and its audit row takes the same way, and as long.
+        PERFORM mfa_internal._login_failed(
+            CASE WHEN v_user_id IS NULL OR v_disabled THEN NULL
+                 WHEN v_known_id IS NOT NULL THEN 'k'::"char" ELSE 'p'::"char" END,
+            v_user_id, NULL, v_realm, mfa_internal._now(), 'password_login',
+            CASE WHEN v_user_id IS NULL THEN 'unknown_user'
+                 WHEN v_disabled THEN 'user_disabled'
+                 WHEN v_hash IS NULL THEN 'no_password' ELSE 'wrong_password' END,
+            v_credential_id, authenticate_password.client, v_known_id, v_client_subject);
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
     END IF;
     v_now := mfa_internal._now();  -- after the hash: token lifetimes start when the password step is done
-    PERFORM mfa_internal._attempt_succeeded(v_user_id, 'p');
+    -- A success forgives the count it was admitted by (a known client's success leaves the count of the
+    -- clients the user does not know as it is); the client's ceiling forgives nothing (stuffing succeeds
+    -- now and then).
+    IF v_known_id IS NOT NULL THEN
+        PERFORM mfa_internal._attempt_succeeded(v_known_id, 'k');
+    ELSE
+        PERFORM mfa_internal._attempt_succeeded(v_user_id, 'p');
+    END IF;
 
     -- A hash weaker than the current settings (an older Argon2id, or any hash imported from another system:
     -- bcrypt, scrypt, PBKDF2) is replaced while the password is at hand. No lock is added: the user's row is
@@ -1588,33 +1734,40 @@ BEGIN
             PERFORM mfa_internal._raise(SQLSTATE, SQLERRM);  -- the detail would show the row: the hash
         END;
         IF v_rehashed THEN
-            INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
-            VALUES ('password_set', 'success', 'rehashed', v_realm.realm_id, v_user_id, v_credential_id);
+            INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id, client)
+            VALUES ('password_set', 'success', 'rehashed', v_realm.realm_id, v_user_id, v_credential_id,
+                    authenticate_password.client);
         END IF;
     END IF;
 
-    -- A user with a device (even one disabled at the throttle's ceiling) always needs the second step.
+    -- A user with a device (even one disabled at the throttle's ceiling) always needs the second step. The
+    -- client becomes known to the user when that step succeeds.
     IF EXISTS (SELECT FROM mfa.credentials AS c
                WHERE c.user_id = v_user_id AND c.type = 'totp' AND c.state IN ('active', 'disabled')) THEN
         v_token := mfa_internal._new_token('kli_');
         v_expires := v_now + v_realm.mfa_token_lifetime;
-        INSERT INTO mfa.mfa_tokens (token_digest, user_id, created_at, expires_at)
-        VALUES (mfa_internal._token_digest(v_token), v_user_id, v_now, v_expires);
-        INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
-        VALUES ('password_login', 'success', 'needs_mfa', v_realm.realm_id, v_user_id, v_credential_id);
+        INSERT INTO mfa.mfa_tokens (token_digest, user_id, created_at, expires_at, client)
+        VALUES (mfa_internal._token_digest(v_token), v_user_id, v_now, v_expires, authenticate_password.client);
+        INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id, client)
+        VALUES ('password_login', 'success', 'needs_mfa', v_realm.realm_id, v_user_id, v_credential_id,
+                authenticate_password.client);
         RETURN QUERY SELECT 'needs_mfa'::text, v_user_id, v_token, v_expires;
         RETURN;
     END IF;
 
     SELECT s.token, s.expires_at INTO v_token, v_expires
     FROM mfa_internal._start_session(v_user_id, v_realm.session_lifetime, false, v_now) AS s;
-    INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
-    VALUES ('password_login', 'success', 'full_login', v_realm.realm_id, v_user_id, v_credential_id);
+    IF authenticate_password.client IS NOT NULL THEN
+        PERFORM mfa_internal._remember_client(v_user_id, authenticate_password.client, v_now);
+    END IF;
+    INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id, client)
+    VALUES ('password_login', 'success', 'full_login', v_realm.realm_id, v_user_id, v_credential_id,
+            authenticate_password.client);
     RETURN QUERY SELECT 'full_login'::text, v_user_id, v_token, v_expires;
 END
 $function$;
-COMMENT ON FUNCTION mfa.authenticate_password(text, text, text) IS
-'first step: full_login with a kss_ session token, needs_mfa with a single-use kli_ token, or failed; a successful step replaces a weaker or imported hash with Argon2id';
+COMMENT ON FUNCTION mfa.authenticate_password(text, text, text, text) IS
+'first step: full_login with a kss_ session token, needs_mfa with a single-use kli_ token, or failed; client (an address or device id, optional) gets a password throttle of its own once a login from it completed, and a ceiling across users until then; a successful step replaces a weaker or imported hash with Argon2id';
 
 -- complete_mfa's IN parameter `token` has the name of an output column, which PL/pgSQL cannot compile;
 -- the public function is a SQL wrapper around this one.
@@ -1642,6 +1795,7 @@ DECLARE
     v_recovery_id bigint;
     v_token text;
     v_expires timestamptz;
+    v_client text;
 BEGIN
     PERFORM mfa_internal._login_ready();  -- first: on a standby, in a read-only transaction or not preloaded, for everyone alike
     IF _complete_mfa.kli_token IS NULL THEN
@@ -1651,8 +1805,8 @@ BEGIN
         PERFORM mfa_internal._raise('22004', 'code must not be null');
     END IF;
     -- The token's row stays locked to the end: concurrent calls with one token are decided in turn.
-    SELECT t.mfa_token_id, t.user_id, t.consumed_at IS NULL AND t.expires_at > v_now, t.failures
-    INTO v_mfa_token_id, v_user_id, v_live, v_token_failures
+    SELECT t.mfa_token_id, t.user_id, t.consumed_at IS NULL AND t.expires_at > v_now, t.failures, t.client
+    INTO v_mfa_token_id, v_user_id, v_live, v_token_failures, v_client
     FROM mfa.mfa_tokens AS t
     WHERE t.token_digest = mfa_internal._token_digest(_complete_mfa.kli_token)
     FOR UPDATE;
@@ -1666,7 +1820,7 @@ BEGIN
     WHERE u.user_id = v_user_id;
     IF NOT v_live THEN
         -- Used or expired: the attempt names a user, so it goes into the audit trail.
-        PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'invalid_token', NULL);
+        PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'invalid_token', NULL, v_client);
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
     END IF;
@@ -1677,7 +1831,7 @@ BEGIN
     IF mfa_internal._throttle_admit('t', v_mfa_token_id, v_realm.mfa_token_max_failures, v_realm.mfa_token_max_failures,
                                     v_now) <> 'admit' THEN
         UPDATE mfa.mfa_tokens AS t SET consumed_at = v_now WHERE t.mfa_token_id = v_mfa_token_id;
-        PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'token_exhausted', NULL);
+        PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'token_exhausted', NULL, v_client);
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
     END IF;
@@ -1685,7 +1839,7 @@ BEGIN
     v_decision := mfa_internal._attempt_admit(v_user_id, 'c', v_realm, v_now);
     IF v_decision <> 'admit' THEN
         PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login',
-                                           CASE WHEN v_decision = 'locked' THEN 'throttled' ELSE 'disabled' END, NULL);
+                                           CASE WHEN v_decision = 'locked' THEN 'throttled' ELSE 'disabled' END, NULL, v_client);
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
     END IF;
@@ -1695,7 +1849,7 @@ BEGIN
     -- a length none of the user's devices has: the loop below finds that out).
     v_code := mfa_internal._typed_code(_complete_mfa.code);
     IF v_code IS NULL THEN
-        PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'malformed_code', NULL);
+        PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'malformed_code', NULL, v_client);
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
     END IF;
@@ -1711,7 +1865,7 @@ BEGIN
             v_token_failures := mfa_internal._login_failed('c', v_user_id, v_mfa_token_id, v_realm, v_now, 'mfa_login',
                 CASE WHEN EXISTS (SELECT FROM mfa.recovery_codes AS rc
                                   WHERE rc.user_id = v_user_id AND rc.code_digest = v_recovery_digest)
-                     THEN 'used_recovery_code' ELSE 'wrong_recovery_code' END, NULL);
+                     THEN 'used_recovery_code' ELSE 'wrong_recovery_code' END, NULL, v_client);
             UPDATE mfa.mfa_tokens AS t SET failures = v_token_failures WHERE t.mfa_token_id = v_mfa_token_id;
             RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
             RETURN;
@@ -1743,7 +1897,7 @@ BEGIN
         v_replayed := true;
     END LOOP;
     IF v_matched IS NULL AND v_recovery_id IS NULL AND NOT v_shaped THEN
-        PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'malformed_code', NULL);
+        PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'malformed_code', NULL, v_client);
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
     END IF;
@@ -1751,7 +1905,7 @@ BEGIN
         -- One request to the worker counts the user's codes and the token, and writes the audit row.
         v_token_failures := mfa_internal._login_failed('c', v_user_id, v_mfa_token_id, v_realm, v_now, 'mfa_login',
                                                        CASE WHEN v_replayed THEN 'replayed_code' ELSE 'wrong_code' END,
-                                                       NULL);
+                                                       NULL, v_client);
         UPDATE mfa.mfa_tokens AS t SET failures = v_token_failures WHERE t.mfa_token_id = v_mfa_token_id;
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
@@ -1764,16 +1918,20 @@ BEGIN
     UPDATE mfa.mfa_tokens AS t SET consumed_at = v_now
     WHERE t.mfa_token_id = v_mfa_token_id AND t.consumed_at IS NULL;
     IF NOT FOUND THEN
-        PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'token_used', v_matched);
+        PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'token_used', v_matched, v_client);
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
     END IF;
 
     SELECT s.token, s.expires_at INTO v_token, v_expires
     FROM mfa_internal._start_session(v_user_id, v_realm.session_lifetime, true, v_now) AS s;
-    INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
+    -- The client of the password step is known to the user from now on.
+    IF v_client IS NOT NULL THEN
+        PERFORM mfa_internal._remember_client(v_user_id, v_client, v_now);
+    END IF;
+    INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id, client)
     VALUES ('mfa_login', 'success', CASE WHEN v_recovery_id IS NULL THEN 'full_login' ELSE 'recovery_code' END,
-            v_realm.realm_id, v_user_id, v_matched);
+            v_realm.realm_id, v_user_id, v_matched, v_client);
     RETURN QUERY SELECT 'full_login'::text, v_user_id, v_token, v_expires;
 END
 $function$;
@@ -1929,7 +2087,7 @@ COMMENT ON FUNCTION mfa.revoke_session(bigint) IS
 'revoke one session by its id (from mfa.list_sessions: "log out that device"); false if it was not live';
 
 CREATE OR REPLACE FUNCTION mfa.purge_expired(older_than interval DEFAULT '1 day')
-RETURNS TABLE (mfa_tokens bigint, sessions bigint, devices bigint)
+RETURNS TABLE (mfa_tokens bigint, sessions bigint, devices bigint, known_clients bigint)
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
@@ -1939,6 +2097,7 @@ DECLARE
     v_tokens bigint;
     v_sessions bigint;
     v_devices bigint;
+    v_clients bigint;
 BEGIN
     PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
     IF purge_expired.older_than IS NULL THEN
@@ -1958,11 +2117,16 @@ BEGIN
     WHERE u.user_id = c.user_id AND r.realm_id = u.realm_id
       AND c.type = 'totp' AND c.state = 'new' AND c.created_at + r.enrollment_lifetime < v_cutoff;
     GET DIAGNOSTICS v_devices = ROW_COUNT;
-    RETURN QUERY SELECT v_tokens, v_sessions, v_devices;
+    -- Clients no login came from for longer than their realm's known_client_lifetime (and the cutoff).
+    DELETE FROM mfa.known_clients AS k
+    USING mfa.users AS u, mfa.realms AS r
+    WHERE u.user_id = k.user_id AND r.realm_id = u.realm_id AND k.last_login_at + r.known_client_lifetime < v_cutoff;
+    GET DIAGNOSTICS v_clients = ROW_COUNT;
+    RETURN QUERY SELECT v_tokens, v_sessions, v_devices, v_clients;
 END
 $function$;
 COMMENT ON FUNCTION mfa.purge_expired(interval) IS
-'delete kli_ tokens and sessions that expired, were used or were revoked, and enrollments that expired, longer ago than older_than (run it from cron)';
+'delete kli_ tokens and sessions that expired, were used or were revoked, enrollments that expired and clients no longer known, longer ago than older_than (run it from cron)';
 
 -- Lost phone and account administration (admin rights).
 
@@ -1983,13 +2147,14 @@ BEGIN
     PERFORM mfa_internal._end_sessions(reset_mfa.user_id, NULL, v_now);
     DELETE FROM mfa.credentials AS c WHERE c.user_id = reset_mfa.user_id AND c.type = 'totp';
     DELETE FROM mfa.recovery_codes AS rc WHERE rc.user_id = reset_mfa.user_id;
+    DELETE FROM mfa.known_clients AS k WHERE k.user_id = reset_mfa.user_id;
     PERFORM mfa_internal._attempt_succeeded(reset_mfa.user_id, 'c');
     INSERT INTO mfa.events (type, result, realm_id, user_id)
     VALUES ('mfa_reset', 'success', v_realm_id, reset_mfa.user_id);
 END
 $function$;
 COMMENT ON FUNCTION mfa.reset_mfa(bigint) IS
-'lost phone: delete a user''s TOTP devices and recovery codes and end every session and pending kli_ token; the password stays';
+'lost phone: delete a user''s TOTP devices, recovery codes and known clients and end every session and pending kli_ token; the password stays';
 
 CREATE OR REPLACE FUNCTION mfa.disable_user(user_id bigint)
 RETURNS boolean
@@ -2342,15 +2507,21 @@ BEGIN
                  CASE WHEN r.password_min_length < 8 THEN 'password_min_length ' || r.password_min_length END,
                  CASE WHEN r.max_totp_devices > 5 THEN 'max_totp_devices ' || r.max_totp_devices END,
                  CASE WHEN r.enrollment_lifetime > '10 minutes'::interval
-                      THEN 'enrollment_lifetime ' || r.enrollment_lifetime END) AS weaker
+                      THEN 'enrollment_lifetime ' || r.enrollment_lifetime END,
+                 CASE WHEN r.known_client_lifetime > '30 days'::interval
+                      THEN 'known_client_lifetime ' || r.known_client_lifetime END,
+                 CASE WHEN r.client_failure_limit::float8 / extract(epoch FROM r.client_failure_window)::float8 > 20.0 / 600.0
+                           OR r.client_failure_limit > 20
+                      THEN pg_catalog.format('client_failure_limit %s per %s', r.client_failure_limit,
+                                             r.client_failure_window) END) AS weaker
           FROM mfa.realms AS r) AS x
     WHERE x.weaker <> '';
     IF v_setting IS NOT NULL THEN
         status := 'warning';
         detail := 'Realm policy weaker than the defaults (window 1, code throttle 5 and ceiling 100, password '
                   'throttle 10, delays 30 seconds to 1 hour, 5 wrong codes and 5 minutes per kli_ token, passwords '
-                  'of at least 8 characters, 5 TOTP devices per user, enrollments verified within 10 minutes): '
-                  || v_setting || '.';
+                  'of at least 8 characters, 5 TOTP devices per user, enrollments verified within 10 minutes, '
+                  'clients known for 30 days, 20 failed passwords per client in 10 minutes): ' || v_setting || '.';
         advice := 'Unless it is meant, UPDATE mfa.realms back towards the defaults.';
     ELSE
         status := 'ok';
@@ -2521,7 +2692,7 @@ BEGIN
         mfa.delete_credential(bigint, text),
         mfa.list_credentials(bigint),
         mfa.rename_credential(bigint, text),
-        mfa.authenticate_password(text, text, text),
+        mfa.authenticate_password(text, text, text, text),
         mfa.complete_mfa(text, text),
         mfa.generate_recovery_codes(bigint, integer),
         mfa.recovery_codes_remaining(bigint),
@@ -2547,16 +2718,17 @@ BEGIN
         TO %s$sql$, v_to);
         -- Nobody but the owner writes the tables; an administrator reads everything but secrets and token
         -- digests and may change realm policy (the trigger and the CHECK constraints keep it sane).
-        EXECUTE format('GRANT SELECT ON mfa.realms, mfa.users, mfa.events, mfa.user_lockouts, mfa.rights TO %s', v_to);
+        EXECUTE format('GRANT SELECT ON mfa.realms, mfa.users, mfa.events, mfa.user_lockouts, mfa.rights, mfa.known_clients TO %s', v_to);
         -- The CHECK constraint on realms.issuer calls this function with the privileges of whoever updates the row.
         EXECUTE format('GRANT EXECUTE ON FUNCTION mfa_internal._is_display_name(text, integer, boolean) TO %s', v_to);
         EXECUTE format($sql$GRANT UPDATE (issuer, totp_enabled, totp_algorithm, totp_digits, totp_period, totp_window,
             mfa_token_lifetime, session_lifetime, code_lockout_threshold, code_disable_threshold,
             password_lockout_threshold, lockout_delay, lockout_max_delay, mfa_token_max_failures, max_totp_devices,
-            enrollment_lifetime, session_idle_timeout, password_min_length) ON mfa.realms TO %s$sql$, v_to);
+            enrollment_lifetime, session_idle_timeout, password_min_length, known_client_lifetime,
+            client_failure_limit, client_failure_window) ON mfa.realms TO %s$sql$, v_to);
         EXECUTE format($sql$GRANT SELECT (credential_id, user_id, type, name, algorithm, digits, period, state, last_step,
             created_at, updated_at, verified_at, last_used_at) ON mfa.credentials TO %s$sql$, v_to);
-        EXECUTE format($sql$GRANT SELECT (mfa_token_id, user_id, created_at, expires_at, consumed_at, failures)
+        EXECUTE format($sql$GRANT SELECT (mfa_token_id, user_id, created_at, expires_at, consumed_at, failures, client)
             ON mfa.mfa_tokens TO %s$sql$, v_to);
         EXECUTE format($sql$GRANT SELECT (recovery_code_id, user_id, created_at, used_at)
             ON mfa.recovery_codes TO %s$sql$, v_to);
@@ -2816,3 +2988,6 @@ SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('mf
 -- Recovery codes and their sequence, after the journal as the upgrade from 0.1.0 adds them.
 SELECT pg_catalog.pg_extension_config_dump('mfa.recovery_codes', '');
 SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('mfa.recovery_codes', 'recovery_code_id'), '');
+-- Known clients and their sequence, after the recovery codes as the upgrade from 0.1.0 adds them.
+SELECT pg_catalog.pg_extension_config_dump('mfa.known_clients', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('mfa.known_clients', 'known_client_id'), '');

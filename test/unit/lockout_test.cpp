@@ -94,5 +94,62 @@ TEST(MergeLockoutTest, LargerCountAndLaterLockWin) {
     EXPECT_EQ(m.locked_until, 900);
 }
 
+// The credential-stuffing ceiling: 20 failures in a burst, one more every 30 s after that.
+TEST(RateCeilingTest, TwentyInABurstThenOneEveryThirtySeconds) {
+    const RateCeiling ceiling{20, 600 * kSecond};
+    EXPECT_EQ(FailureCost(ceiling), 30 * kSecond);
+    LockoutState state;
+    const std::int64_t start = 2000000000 * kSecond;
+    for (int n = 0; n < 20; ++n) {
+        ASSERT_TRUE(RateAdmits(ceiling, start, state)) << n;
+        RecordRateFailure(ceiling, start, &state);
+    }
+    EXPECT_EQ(state.failures, 20);
+    EXPECT_EQ(state.locked_until, start + 600 * kSecond);
+    EXPECT_FALSE(RateAdmits(ceiling, start, state));
+    EXPECT_FALSE(RateAdmits(ceiling, start + 30 * kSecond - 1, state));
+    EXPECT_TRUE(RateAdmits(ceiling, start + 30 * kSecond, state));  // one has drained
+    RecordRateFailure(ceiling, start + 30 * kSecond, &state);
+    EXPECT_FALSE(RateAdmits(ceiling, start + 59 * kSecond, state));
+    EXPECT_TRUE(RateAdmits(ceiling, start + 60 * kSecond, state));
+    // Drained for good: the count starts again.
+    EXPECT_TRUE(RateAdmits(ceiling, start + 3600 * kSecond, state));
+    RecordRateFailure(ceiling, start + 3600 * kSecond, &state);
+    EXPECT_EQ(state.failures, 1);
+    EXPECT_EQ(state.locked_until, start + 3630 * kSecond);
+}
+
+TEST(RateCeilingTest, CheckChangesNothingAndWindowsNotDivisibleStillAdmitExactlyTheLimit) {
+    for (const RateCeiling ceiling : {RateCeiling{3, 10}, RateCeiling{7, 1000003}, RateCeiling{1, 1},
+                                      RateCeiling{10000, kSecond}, RateCeiling{5, 9}}) {
+        LockoutState state;
+        int admitted = 0;
+        while (RateAdmits(ceiling, 0, state) && admitted < 20000) {
+            const LockoutState before = state;
+            EXPECT_TRUE(RateAdmits(ceiling, 0, state));
+            EXPECT_EQ(before.failures, state.failures);
+            RecordRateFailure(ceiling, 0, &state);
+            ++admitted;
+        }
+        EXPECT_EQ(admitted, ceiling.limit) << ceiling.limit << "/" << ceiling.window;
+    }
+}
+
+TEST(RateCeilingTest, NoOverflowAtTheEndsOfTheClock) {
+    const RateCeiling ceiling{1, 3600 * kSecond};
+    LockoutState state;
+    RecordRateFailure(ceiling, INT64_MAX - 5, &state);
+    EXPECT_EQ(state.locked_until, INT64_MAX);
+    EXPECT_FALSE(RateAdmits(ceiling, INT64_MAX - 5, state));
+    LockoutState early;
+    RecordRateFailure(ceiling, INT64_MIN + 5, &early);
+    EXPECT_FALSE(RateAdmits(ceiling, INT64_MIN + 5, early));
+    const LockoutState full{1, INT64_MAX};
+    EXPECT_FALSE(RateAdmits(ceiling, INT64_MIN, full));
+    // A bucket never used is empty at any time, before the clock's epoch too.
+    EXPECT_TRUE(RateAdmits(ceiling, INT64_MIN, LockoutState{}));
+    EXPECT_TRUE(RateAdmits(ceiling, -1, LockoutState{}));
+}
+
 }  // namespace
 }  // namespace pg_mfa::core

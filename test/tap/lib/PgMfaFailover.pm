@@ -6,6 +6,8 @@
 #   - 5 wrong codes (totp_verify), each in a transaction rolled back: the user is locked (threshold 5);
 #   - 3 wrong codes on one kli_ token (complete_mfa), rolled back: the token is dead (3 per token);
 #   - 10 wrong passwords, rolled back: the user is locked (threshold 10);
+#   - 20 wrong passwords from one client for a username no one has, rolled back: the client's ceiling
+#     across users (credential stuffing) is reached;
 #   - a user driven to the ceiling (3 rolled-back wrong codes disable its device), then reset_lockout;
 #   - revocations: logout (synchronous_commit as set, then = local), revoke_sessions and set_password
 #     (= local); with a synchronous standby, each logged-out session is checked on the standby at once;
@@ -36,6 +38,7 @@ sub run
 	my $tokener = enroll($primary, 'token_guesser', 'tokens');
 	my $pw_guesser = add_user($primary, 'pw_guesser');
 	add_user($primary, 'pw_control');
+	add_user($primary, 'stuffed');
 	my $ceiling = enroll($primary, 'ceiling_user', 'ceiling');
 	my $sess_uid = add_user($primary, 'sess_user');
 	my %s = map { $_ => session_token($primary, 'sess_user') } qw(on local keep);
@@ -61,6 +64,8 @@ sub run
 	rolled_back($primary, "SELECT result FROM mfa.authenticate_password('pw_guesser', 'a wrong guess')", 10);
 	is(lockouts($primary, $pw_guesser), '0|false|10|true',
 		"$mode, primary: mfa.user_lockouts shows 10 rolled-back wrong passwords, locked");
+	rolled_back($primary,
+		"SELECT result FROM mfa.authenticate_password('nobody', 'a wrong guess', client => 'stuffer')", 20);
 	rolled_back($primary, "SELECT mfa.totp_verify($ceiling->{cid}, " . lit($ceiling->{wrong}) . ')', 3);
 	is(sql($primary, "SELECT mfa.totp_verify($ceiling->{cid}, " . lit($ceiling->{code0}) . ')'), 'f',
 		"$mode, primary: at the ceiling (3 rolled-back wrong codes) the right code is refused");
@@ -126,6 +131,12 @@ sub run
 		"$after: the locked user's right password is refused");
 	is(sql($node, "SELECT result FROM mfa.authenticate_password('pw_control', $pw)"), 'full_login',
 		"$after: control: the right password of a user without guesses logs in");
+
+	# The client's ceiling, reached with rolled-back guesses.
+	is(sql($node, "SELECT result FROM mfa.authenticate_password('stuffed', $pw, client => 'stuffer')"), 'failed',
+		"$after: the client past its ceiling (20 rolled-back guesses) is refused, even with a right password");
+	is(sql($node, "SELECT result FROM mfa.authenticate_password('stuffed', $pw, client => 'elsewhere')"), 'full_login',
+		"$after: control: the same user and password from another client log in");
 
 	# The reset after the ceiling.
 	ok(forgiven(lockouts($node, $ceiling->{uid})),
