@@ -74,6 +74,9 @@ core::Argon2Params VerifyCeiling() noexcept;
 void AcquireLargeHash();
 void ReleaseLargeHash() noexcept;
 
+// SecretKeyFile: pg_mfa.secret_key_file, the key file's name ("" when not set).
+const char* SecretKeyFile() noexcept;
+
 // CurrentTime: the wall clock, or the superuser-only test clock pg_mfa.clock_override when set.
 TimestampTz CurrentTime() noexcept;
 
