@@ -2244,10 +2244,10 @@ BEGIN
     SELECT k.configured, k.problem, k.key_ids, k.key_ids[pg_catalog.array_upper(k.key_ids, 1)] AS newest
     INTO v_keys FROM mfa_internal._secret_key_state() AS k;
     SELECT pg_catalog.count(*) AS total, pg_catalog.count(*) FILTER (WHERE s.key_id IS NULL) AS plain,
-           pg_catalog.count(*) FILTER (WHERE s.key_id <> ALL (coalesce(v_keys.key_ids, '{}'))) AS missing,
+           pg_catalog.count(*) FILTER (WHERE s.key_id IS NOT NULL AND s.key_id <> ALL (coalesce(v_keys.key_ids, '{}'))) AS missing,
            pg_catalog.count(*) FILTER (WHERE s.key_id <> v_keys.newest) AS older,
            pg_catalog.string_agg(DISTINCT pg_catalog.format('"%s"', s.key_id), ', ')
-               FILTER (WHERE s.key_id <> ALL (coalesce(v_keys.key_ids, '{}'))) AS missing_ids
+               FILTER (WHERE s.key_id IS NOT NULL AND s.key_id <> ALL (coalesce(v_keys.key_ids, '{}'))) AS missing_ids
     INTO v_secrets FROM mfa.totp_secrets AS s;
     IF NOT v_keys.configured OR v_keys.problem IS NOT NULL OR v_secrets.plain > 0 OR v_secrets.missing > 0 THEN
         status := 'warning';
