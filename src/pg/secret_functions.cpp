@@ -190,6 +190,7 @@ const core::SecretKey* FindKey(std::string_view id, int64 credential_id) {
     const core::SecretKey* key = state.ring == nullptr ? nullptr : state.ring->Find(id);
     if (key == nullptr) {
         const int id_length = static_cast<int>(id.size());
+        error_context_stack = nullptr;  // the caller sees its own function, not pg_mfa's internals
         ereport(ERROR,
                 (errcode(ERRCODE_EXTERNAL_ROUTINE_INVOCATION_EXCEPTION),
                  errmsg("the TOTP secret of credential %lld is encrypted with key \"%.*s\", which this server does "
@@ -210,6 +211,7 @@ pg_attribute_noreturn() void ReportOpenFailure(core::Status status, std::string_
     if (status != core::Status::kSealedAuthFailed && status != core::Status::kSealedMalformed) {
         ReportStatus(status, "secret");
     }
+    error_context_stack = nullptr;
     ereport(ERROR,
             (errcode(ERRCODE_EXTERNAL_ROUTINE_INVOCATION_EXCEPTION),
              errmsg("could not decrypt the TOTP secret of credential %lld with key \"%.*s\"",
@@ -226,31 +228,23 @@ struct MatchRequest {
     const core::SecretKey* key = nullptr;  // nullptr: the stored secret is in plaintext
     core::ByteView stored;
     core::TotpAad aad{};
-    std::string_view code;
-    core::OtpParams params;
-    std::int64_t unix_time = 0;
-    int window = 0;
-    bool has_last_step = false;
-    std::uint64_t last_step = 0;
+    pg_mfa::pg::TotpCheckArgs check;
 };
 
 // MatchInto opens the stored secret when it is sealed and checks the code against it; the plaintext dies with
 // the block (SecretBytes wipes it).
 core::Status MatchInto(const MatchRequest& request, core::WindowMatch* match) noexcept {
     return Guarded([&] {
-        core::SecretBytes opened;
-        core::ByteView secret = request.stored;
-        if (request.key != nullptr) {
-            const core::Status status =
-                core::OpenSecret(request.key->view(), core::ByteView(request.aad.data(), request.aad.size()),
-                                 request.stored, &opened);
-            if (status != core::Status::kOk) {
-                return status;
-            }
-            secret = core::ByteView(opened);
+        if (request.key == nullptr) {
+            return pg_mfa::pg::CheckTotp(request.stored, request.check, match);
         }
-        return core::TotpCheckWindow(secret, request.code, request.params, request.unix_time, request.window,
-                                     request.has_last_step, request.last_step, match);
+        core::SecretBytes opened;
+        const core::Status status = core::OpenSecret(
+            request.key->view(), core::ByteView(request.aad.data(), request.aad.size()), request.stored, &opened);
+        if (status != core::Status::kOk) {
+            return status;
+        }
+        return pg_mfa::pg::CheckTotp(core::ByteView(opened), request.check, match);
     });
 }
 
@@ -299,20 +293,7 @@ extern "C" Datum pg_mfa_totp_match_sealed(PG_FUNCTION_ARGS) {
     MatchRequest request;
     const int64 credential_id = PG_GETARG_INT64(2);
     request.aad = core::TotpSecretAad(credential_id, PG_GETARG_INT64(3));
-    request.code = ArgView(PG_GETARG_TEXT_PP(4));
-    if (!pg_mfa::pg::UnixSeconds(PG_GETARG_TIMESTAMPTZ(5), &request.unix_time)) {
-        ReportStatus(core::Status::kBadTime, "at");
-    }
-    request.window = PG_GETARG_INT32(6);
-    request.params.digits = PG_GETARG_INT32(7);
-    request.params.period = PG_GETARG_INT32(8);
-    if (core::ParseAlgorithm(ArgView(PG_GETARG_TEXT_PP(9)), &request.params.algorithm) != core::Status::kOk) {
-        ReportStatus(core::Status::kBadAlgorithm, "algorithm");
-    }
-    if (!PG_ARGISNULL(10) && PG_GETARG_INT64(10) >= 0) {
-        request.has_last_step = true;
-        request.last_step = static_cast<std::uint64_t>(PG_GETARG_INT64(10));
-    }
+    pg_mfa::pg::UnpackTotpCheckArgs(fcinfo, 4, &request.check);
     std::string_view key_id;
     if (!PG_ARGISNULL(1)) {
         key_id = KeyIdArg(PG_GETARG_TEXT_PP(1));
@@ -329,21 +310,16 @@ extern "C" Datum pg_mfa_totp_match_sealed(PG_FUNCTION_ARGS) {
         }
         ReportStatus(status, "secret");
     }
-    if (match.replayed) {
-        PG_RETURN_INT64(-1);
-    }
-    if (!match.matched || match.step > static_cast<std::uint64_t>(PG_INT64_MAX)) {
-        PG_RETURN_NULL();
-    }
-    PG_RETURN_INT64(static_cast<int64>(match.step));
+    return pg_mfa::pg::TotpMatchResult(fcinfo, match);
 }
 
-// mfa_internal._seal_secret(secret bytea, key_id text, credential_id bigint, user_id bigint,
+// mfa_internal._seal_secret(secret bytea, sealed_with text, credential_id bigint, user_id bigint,
 //     OUT key_id text, OUT sealed bytea)
 // A TOTP secret as it is to be stored: sealed under the key file's newest key for the credential and user,
-// with a fresh nonce. The secret given is in plaintext (key_id NULL) or sealed with key key_id (rotation). With
-// no key file set, a plaintext secret comes back as it is, with key_id NULL. F0000 when the key file is set
-// but cannot be used; 39000 when key_id is a key this server does not have or that does not open the secret.
+// with a fresh nonce. The secret given is in plaintext (sealed_with NULL) or sealed with key sealed_with
+// (rotation). With no key file set, a plaintext secret comes back as it is, with key_id NULL. F0000 when the
+// key file is set but cannot be used; 39000 when sealed_with is a key this server does not have or that does
+// not open the secret.
 extern "C" Datum pg_mfa_seal_secret(PG_FUNCTION_ARGS) {
     if (PG_ARGISNULL(0) || PG_ARGISNULL(2) || PG_ARGISNULL(3)) {
         PG_RETURN_NULL();
@@ -364,6 +340,7 @@ extern "C" Datum pg_mfa_seal_secret(PG_FUNCTION_ARGS) {
     }
     const KeyState& state = CurrentKeys();
     if (state.configured && state.ring == nullptr) {
+        error_context_stack = nullptr;
         ereport(ERROR, (errcode(ERRCODE_CONFIG_FILE_ERROR),
                         errmsg("pg_mfa.secret_key_file cannot be used: %s", state.problem),
                         errhint("Fix the key file and reload the configuration; until then no TOTP device can be "

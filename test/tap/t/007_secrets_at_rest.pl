@@ -120,11 +120,17 @@ is(verify($node, $_), 't', "$_->{username}'s device still verifies after the che
 
 # ---------------------------------------------------------------- ciphertexts bound to their row
 
-sql($node, qq{
-	UPDATE mfa.totp_secrets AS s SET otp_secret = o.otp_secret
-	FROM mfa.totp_secrets AS o
-	WHERE (s.credential_id, o.credential_id) IN (($alice->{cid}, $bob->{cid}), ($bob->{cid}, $alice->{cid}))},
-	'postgres');
+# swap_ciphertexts(A, B): the stored (sealed) secrets of two users' devices trade places.
+sub swap_ciphertexts
+{
+	my ($a, $b) = @_;
+	sql($node, qq{
+		UPDATE mfa.totp_secrets AS s SET otp_secret = o.otp_secret
+		FROM mfa.totp_secrets AS o
+		WHERE (s.credential_id, o.credential_id) IN (($a->{cid}, $b->{cid}), ($b->{cid}, $a->{cid}))}, 'postgres');
+}
+
+swap_ciphertexts($alice, $bob);
 is(verify($node, $alice), '39000', "alice's device with bob's ciphertext: 39000, not a verification");
 is(verify($node, $bob, $alice->{cid}), '39000',
 	"bob's code against alice's device holding bob's ciphertext: 39000, the other seed does not verify");
@@ -132,11 +138,7 @@ my $err = verify_error($node, $alice, $alice->{cid});
 like($err, qr/could not decrypt the TOTP secret of credential $alice->{cid} with key "k1"/,
 	'the error names the credential and the key id');
 unlike($err, qr/\Q$alice->{secret}\E|\Q$bob->{secret}\E/, 'the error carries no secret');
-sql($node, qq{
-	UPDATE mfa.totp_secrets AS s SET otp_secret = o.otp_secret
-	FROM mfa.totp_secrets AS o
-	WHERE (s.credential_id, o.credential_id) IN (($alice->{cid}, $bob->{cid}), ($bob->{cid}, $alice->{cid}))},
-	'postgres');
+swap_ciphertexts($alice, $bob);
 is(verify($node, $alice), 't', 'swapped back, alice verifies again');
 
 my $saved = sql($node, "SELECT encode(otp_secret, 'hex') FROM mfa.totp_secrets WHERE credential_id = $carol->{cid}",
