@@ -157,6 +157,18 @@ SELECT credential_id, type, name, state, verified_at IS NOT NULL AS verified, la
 FROM mfa.credentials WHERE user_id = :user_id ORDER BY credential_id;
 
 \echo
+\echo '== 14. The secret at rest. make demo gave this throwaway cluster a throwaway key file'
+\echo '       (pg_mfa.secret_key_file, outside the data directory, mode 0600): the stored secret is a'
+\echo '       96-bit nonce, the AES-256-GCM ciphertext and the tag, bound to its credential and user, and'
+\echo '       the key never enters the database. A dump, a backup or a standby without the key file holds'
+\echo '       nothing that computes a code. Without a key file the security report says so:'
+\echo
+SELECT s.credential_id, s.key_id, length(s.otp_secret) AS stored_bytes,
+       s.otp_secret = mfa.base32_decode(:'secret') AS stored_in_plaintext
+FROM mfa.totp_secrets AS s JOIN mfa.credentials AS c USING (credential_id) WHERE c.user_id = :user_id;
+SELECT status, detail FROM mfa.security_report() WHERE check_name = 'totp_secrets_encrypted';
+
+\echo
 \echo '== Under the hood: the primitives are SQL functions too. The RFC 6238 test vector (SHA-1 seed'
 \echo '   "12345678901234567890", 8 digits, t = 59 s) is 94287082:'
 \echo

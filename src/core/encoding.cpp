@@ -153,7 +153,8 @@ Status Base64Encode(ByteView in, bool url_safe, String* out) noexcept {
 template Status Base64Encode<std::string>(ByteView, bool, std::string*) noexcept;
 template Status Base64Encode<SecretString::String>(ByteView, bool, SecretString::String*) noexcept;
 
-Status Base64Decode(std::string_view in, bool url_safe, std::vector<std::uint8_t>* out) noexcept {
+template <class Bytes>
+Status Base64Decode(std::string_view in, bool url_safe, Bytes* out) noexcept {
     out->clear();
     if (in.size() % 4 == 1) {
         return Status::kHashMalformed;
@@ -185,5 +186,27 @@ Status Base64Decode(std::string_view in, bool url_safe, std::vector<std::uint8_t
         return Status::kOutOfMemory;
     }
 }
+
+template Status Base64Decode<std::vector<std::uint8_t>>(std::string_view, bool, std::vector<std::uint8_t>*) noexcept;
+template Status Base64Decode<SecretBytes>(std::string_view, bool, SecretBytes*) noexcept;
+
+template <class Bytes>
+Status Base64DecodePadded(std::string_view in, Bytes* out) noexcept {
+    out->clear();
+    if (in.empty() || in.size() % 4 != 0) {
+        return Status::kHashMalformed;
+    }
+    std::size_t padding = 0;
+    while (padding < in.size() && in[in.size() - 1 - padding] == '=') {
+        ++padding;
+    }
+    if (padding > 2) {
+        return Status::kHashMalformed;
+    }
+    return Base64Decode(in.substr(0, in.size() - padding), /*url_safe=*/false, out);
+}
+
+template Status Base64DecodePadded<std::vector<std::uint8_t>>(std::string_view, std::vector<std::uint8_t>*) noexcept;
+template Status Base64DecodePadded<SecretBytes>(std::string_view, SecretBytes*) noexcept;
 
 }  // namespace pg_mfa::core

@@ -31,7 +31,14 @@ template <class String>
 
 // Base64Decode replaces `*out` with the bytes of unpadded base64 text in the chosen alphabet. Strict:
 // no padding, no whitespace, canonical trailing bits. Returns kHashMalformed on any deviation (its only
-// user parses PHC strings), kOutOfMemory on allocation failure.
-[[nodiscard]] Status Base64Decode(std::string_view in, bool url_safe, std::vector<std::uint8_t>* out) noexcept;
+// user parses PHC strings), kOutOfMemory on allocation failure. Into std::vector<std::uint8_t>, or
+// SecretBytes for bytes that are a secret (a key).
+template <class Bytes>
+[[nodiscard]] Status Base64Decode(std::string_view in, bool url_safe, Bytes* out) noexcept;
+
+// Base64DecodePadded is Base64Decode of the standard alphabet with '=' padding to a multiple of 4 (Python's
+// base64.b64encode, `openssl rand -base64`). Returns kHashMalformed for unpadded or over-padded text.
+template <class Bytes>
+[[nodiscard]] Status Base64DecodePadded(std::string_view in, Bytes* out) noexcept;
 
 }  // namespace pg_mfa::core

@@ -72,22 +72,6 @@ Status DecodeAdapted(std::string_view text, std::vector<std::uint8_t>* out) noex
     return Base64Decode(standard, /*url_safe=*/false, out);
 }
 
-// DecodePadded: Python's base64.b64encode, the standard alphabet with '=' padding to a multiple of 4.
-Status DecodePadded(std::string_view text, std::vector<std::uint8_t>* out) noexcept {
-    out->clear();
-    if (text.empty() || text.size() % 4 != 0) {
-        return Status::kHashMalformed;
-    }
-    std::size_t padding = 0;
-    while (padding < text.size() && text[text.size() - 1 - padding] == '=') {
-        ++padding;
-    }
-    if (padding > 2) {
-        return Status::kHashMalformed;
-    }
-    return Base64Decode(text.substr(0, text.size() - padding), /*url_safe=*/false, out);
-}
-
 // DjangoSalt: Django's salt is text whose UTF-8 bytes are the salt; it may not contain '$'.
 Status DjangoSalt(std::string_view text, std::vector<std::uint8_t>* out) noexcept {
     out->clear();
@@ -322,7 +306,7 @@ Status ParseScryptHash(std::string_view text, ScryptHash* out) noexcept {
         }
         status = DjangoSalt(fields[2], &out->salt);
         if (status == Status::kOk) {
-            status = DecodePadded(fields[5], &out->hash);
+            status = Base64DecodePadded(fields[5], &out->hash);
         }
         n_is_power_of_two = Log2OfPowerOfTwo(n, &log2_n);
     } else {
@@ -374,7 +358,7 @@ Status ParsePbkdf2Sha256Hash(std::string_view text, Pbkdf2Hash* out) noexcept {
         }
         status = DjangoSalt(fields[2], &out->salt);
         if (status == Status::kOk) {
-            status = DecodePadded(fields[3], &out->hash);
+            status = Base64DecodePadded(fields[3], &out->hash);
         }
     } else {
         return Status::kHashMalformed;

@@ -29,6 +29,13 @@ const char* StatusName(Status status) noexcept {
         case Status::kBadTokenPrefix: return "bad_token_prefix";
         case Status::kQrEmpty: return "qr_empty";
         case Status::kQrTooLong: return "qr_too_long";
+        case Status::kKeyFileSyntax: return "key_file_syntax";
+        case Status::kKeyFileBadKeyId: return "key_file_bad_key_id";
+        case Status::kKeyFileBadKey: return "key_file_bad_key";
+        case Status::kKeyFileDuplicateKeyId: return "key_file_duplicate_key_id";
+        case Status::kKeyFileNoKeys: return "key_file_no_keys";
+        case Status::kSealedMalformed: return "sealed_malformed";
+        case Status::kSealedAuthFailed: return "sealed_auth_failed";
         case Status::kAborted: return "aborted";
         case Status::kOutOfMemory: return "out_of_memory";
         case Status::kRandomFailure: return "random_failure";

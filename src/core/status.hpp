@@ -47,6 +47,15 @@ enum class Status {
     kQrEmpty,    // no data to encode
     kQrTooLong,  // the data does not fit in the largest QR code
 
+    // Secrets encrypted at rest (AES-256-GCM) and the key file.
+    kKeyFileSyntax,          // a key file line that is not `key_id:base64`
+    kKeyFileBadKeyId,        // a key id outside [A-Za-z0-9._-]{1,64}
+    kKeyFileBadKey,          // a key that is not the padded base64 of exactly 32 bytes
+    kKeyFileDuplicateKeyId,  // two lines with the same key id
+    kKeyFileNoKeys,          // a key file without a single key
+    kSealedMalformed,        // a stored ciphertext too short or too long to be a sealed TOTP secret
+    kSealedAuthFailed,       // the GCM tag does not verify: another key, or a ciphertext altered or moved
+
     // Environment.
     kAborted,         // the abort callback asked to stop (the caller decides whether to retry)
     kOutOfMemory,     // an allocation failed

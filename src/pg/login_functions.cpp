@@ -50,23 +50,6 @@ core::Status DigestInto(std::string_view token, bytea** result) noexcept {
     });
 }
 
-struct MatchRequest {
-    core::ByteView key;
-    std::string_view code;
-    core::OtpParams params;
-    std::int64_t unix_time = 0;
-    int window = 0;
-    bool has_last_step = false;
-    std::uint64_t last_step = 0;
-};
-
-core::Status MatchInto(const MatchRequest& request, core::WindowMatch* match) noexcept {
-    return Guarded([&] {
-        return core::TotpCheckWindow(request.key, request.code, request.params, request.unix_time, request.window,
-                                     request.has_last_step, request.last_step, match);
-    });
-}
-
 }  // namespace
 
 // mfa_internal._now() -> timestamptz: the clock every flow reads. The wall clock, or the superuser-only test clock
@@ -86,39 +69,16 @@ extern "C" Datum pg_mfa_totp_match(PG_FUNCTION_ARGS) {
             PG_RETURN_NULL();
         }
     }
-    MatchRequest request;
+    pg_mfa::pg::TotpCheckArgs args;
+    pg_mfa::pg::UnpackTotpCheckArgs(fcinfo, 1, &args);
     bytea* secret = PG_GETARG_BYTEA_PP(0);
-    request.key = core::ByteView(ArgView(secret));
-    request.code = ArgView(PG_GETARG_TEXT_PP(1));
-    if (!pg_mfa::pg::UnixSeconds(PG_GETARG_TIMESTAMPTZ(2), &request.unix_time)) {
-        ReportStatus(core::Status::kBadTime, "at");
-    }
-    request.window = PG_GETARG_INT32(3);
-    request.params.digits = PG_GETARG_INT32(4);
-    request.params.period = PG_GETARG_INT32(5);
-    if (core::ParseAlgorithm(ArgView(PG_GETARG_TEXT_PP(6)), &request.params.algorithm) != core::Status::kOk) {
-        ReportStatus(core::Status::kBadAlgorithm, "algorithm");
-    }
-    if (!PG_ARGISNULL(7)) {
-        const int64 last = PG_GETARG_INT64(7);
-        if (last >= 0) {
-            request.has_last_step = true;
-            request.last_step = static_cast<std::uint64_t>(last);
-        }
-    }
     core::WindowMatch match;
-    const core::Status status = MatchInto(request, &match);
+    const core::Status status = pg_mfa::pg::CheckTotp(core::ByteView(ArgView(secret)), args, &match);
     pg_mfa::pg::WipeArgCopy(reinterpret_cast<struct varlena*>(secret), PG_GETARG_DATUM(0));
     if (status != core::Status::kOk) {
         ReportStatus(status, "secret");
     }
-    if (match.replayed) {
-        PG_RETURN_INT64(-1);
-    }
-    if (!match.matched || match.step > static_cast<std::uint64_t>(PG_INT64_MAX)) {
-        PG_RETURN_NULL();
-    }
-    PG_RETURN_INT64(static_cast<int64>(match.step));
+    return pg_mfa::pg::TotpMatchResult(fcinfo, match);
 }
 
 // mfa_internal._new_token(prefix text) -> text: prefix + 256 random bits in base64url.
@@ -210,3 +170,41 @@ extern "C" Datum pg_mfa_login_ready(PG_FUNCTION_ARGS) {
     pg_mfa::pg::RequireThrottle();
     PG_RETURN_VOID();
 }
+
+namespace pg_mfa::pg {
+
+void UnpackTotpCheckArgs(FunctionCallInfo fcinfo, int first, TotpCheckArgs* out) {
+    out->code = ArgView(PG_GETARG_TEXT_PP(first));
+    if (!UnixSeconds(PG_GETARG_TIMESTAMPTZ(first + 1), &out->unix_time)) {
+        ReportStatus(core::Status::kBadTime, "at");
+    }
+    out->window = PG_GETARG_INT32(first + 2);
+    out->params.digits = PG_GETARG_INT32(first + 3);
+    out->params.period = PG_GETARG_INT32(first + 4);
+    if (core::ParseAlgorithm(ArgView(PG_GETARG_TEXT_PP(first + 5)), &out->params.algorithm) != core::Status::kOk) {
+        ReportStatus(core::Status::kBadAlgorithm, "algorithm");
+    }
+    if (!PG_ARGISNULL(first + 6) && PG_GETARG_INT64(first + 6) >= 0) {
+        out->has_last_step = true;
+        out->last_step = static_cast<std::uint64_t>(PG_GETARG_INT64(first + 6));
+    }
+}
+
+core::Status CheckTotp(core::ByteView key, const TotpCheckArgs& args, core::WindowMatch* match) noexcept {
+    return Guarded([&] {
+        return core::TotpCheckWindow(key, args.code, args.params, args.unix_time, args.window, args.has_last_step,
+                                     args.last_step, match);
+    });
+}
+
+Datum TotpMatchResult(FunctionCallInfo fcinfo, const core::WindowMatch& match) {
+    if (match.replayed) {
+        PG_RETURN_INT64(-1);
+    }
+    if (!match.matched || match.step > static_cast<std::uint64_t>(PG_INT64_MAX)) {
+        PG_RETURN_NULL();
+    }
+    PG_RETURN_INT64(static_cast<int64>(match.step));
+}
+
+}  // namespace pg_mfa::pg

@@ -34,6 +34,11 @@ bool clock_override_set = false;
 bool legacy_throttle = false;
 std::int64_t clock_override_seconds = 0;
 
+// The file of the keys that encrypt TOTP secrets at rest (secret_functions.cpp reads it); empty: none, new
+// secrets are stored in plaintext. Reloadable (every backend rereads the file after a reload), superuser-only:
+// even its name is hidden from other roles.
+char* secret_key_file = nullptr;
+
 // Seconds from 1970 to 9999-12-31, the last day timestamptz input takes.
 constexpr std::int64_t kMaxOverrideSeconds = 253402300799;
 
@@ -73,6 +78,15 @@ void AssignClockOverride(const char* newval, void*) {
     ParseOverride(newval, &clock_override_set, &clock_override_seconds);
 }
 
+// A relative name would be relative to the data directory, where the key must not be.
+bool CheckSecretKeyFile(char** newval, void**, GucSource) {
+    if (*newval != nullptr && **newval != '\0' && !is_absolute_path(*newval)) {
+        GUC_check_errdetail("pg_mfa.secret_key_file must be an absolute path outside the data directory.");
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 void DefineSettings() {
@@ -108,6 +122,12 @@ void DefineSettings() {
                              "0.1.0's functions then count failed attempts transactionally: a caller who rolls "
                              "back gets its guesses back. Off, they raise 55000 until ALTER EXTENSION pg_mfa UPDATE.",
                              &legacy_throttle, false, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomStringVariable("pg_mfa.secret_key_file", "File of the keys that encrypt TOTP secrets at rest.",
+                               "One key per line, key_id:base64 of 32 random bytes; the last one encrypts new "
+                               "secrets, the others still decrypt. An absolute path outside the data directory, "
+                               "readable by the server's user only. Empty: new secrets are stored in plaintext.",
+                               &secret_key_file, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, CheckSecretKeyFile, nullptr,
+                               nullptr);
 #if PG_VERSION_NUM >= 150000
     MarkGUCPrefixReserved("pg_mfa");
 #else
@@ -133,6 +153,10 @@ core::Argon2Params VerifyCeiling() noexcept {
     ceiling.iterations = static_cast<std::uint32_t>(verify_max_iterations);
     ceiling.parallelism = core::kMaxArgon2Parallelism;
     return ceiling;
+}
+
+const char* SecretKeyFile() noexcept {
+    return secret_key_file == nullptr ? "" : secret_key_file;
 }
 
 TimestampTz CurrentTime() noexcept {

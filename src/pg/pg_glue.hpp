@@ -74,6 +74,9 @@ core::Argon2Params VerifyCeiling() noexcept;
 void AcquireLargeHash();
 void ReleaseLargeHash() noexcept;
 
+// SecretKeyFile: pg_mfa.secret_key_file, the key file's name ("" when not set).
+const char* SecretKeyFile() noexcept;
+
 // CurrentTime: the wall clock, or the superuser-only test clock pg_mfa.clock_override when set.
 TimestampTz CurrentTime() noexcept;
 
@@ -89,6 +92,29 @@ core::Status Guarded(Body&& body) noexcept {
         return core::Status::kInternal;
     }
 }
+
+// TotpCheckArgs: what a TOTP window check takes besides the key (mfa_internal._totp_match and
+// _totp_match_sealed).
+struct TotpCheckArgs {
+    std::string_view code;
+    core::OtpParams params;
+    std::int64_t unix_time = 0;
+    int window = 0;
+    bool has_last_step = false;
+    std::uint64_t last_step = 0;
+};
+
+// UnpackTotpCheckArgs reads the arguments code, at, window, digits, period, algorithm and last_step (NULL or
+// negative: none accepted yet) at positions first to first + 6. The caller has checked that the first six are
+// not NULL. Raises 22023 for an infinite time or an unknown algorithm (login_functions.cpp).
+void UnpackTotpCheckArgs(FunctionCallInfo fcinfo, int first, TotpCheckArgs* out);
+
+// CheckTotp runs the window check of `args` against `key` (core::TotpCheckWindow).
+core::Status CheckTotp(core::ByteView key, const TotpCheckArgs& args, core::WindowMatch* match) noexcept;
+
+// TotpMatchResult returns what the match functions return: the matched step, -1 for a code of a step already
+// used (a replay), NULL for no match.
+Datum TotpMatchResult(FunctionCallInfo fcinfo, const core::WindowMatch& match);
 
 // Registered by module.cpp's _PG_init.
 void DefineSettings();

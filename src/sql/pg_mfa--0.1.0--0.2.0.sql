@@ -43,11 +43,17 @@ ALTER FUNCTION mfa._setting_number(text, integer) SET SCHEMA mfa_internal;
 -- of a statement that changes a device cannot show a secret in its failing row. A device may now be
 -- disabled at the throttle's ceiling before its first verification (0.1.0's shape check refused that,
 -- and the error carried the device's row, secret included).
+-- 0.1.0's secrets come along in plaintext (key_id NULL): this script cannot read the key file, so
+-- mfa.rotate_secrets() encrypts them once pg_mfa.secret_key_file is set (README: "TOTP secrets at rest").
 CREATE TABLE mfa.totp_secrets (
     credential_id   bigint PRIMARY KEY REFERENCES mfa.credentials ON DELETE CASCADE,
-    otp_secret      bytea NOT NULL CONSTRAINT totp_secrets_length_check CHECK (length(otp_secret) BETWEEN 16 AND 64)
+    otp_secret      bytea NOT NULL,
+    key_id          text CONSTRAINT totp_secrets_key_id_check CHECK (key_id ~ '^[A-Za-z0-9._-]{1,64}$'),
+    CONSTRAINT totp_secrets_length_check CHECK (CASE WHEN key_id IS NULL THEN length(otp_secret) BETWEEN 16 AND 64
+                                                     ELSE length(otp_secret) BETWEEN 44 AND 92 END)
 );
-COMMENT ON TABLE mfa.totp_secrets IS 'TOTP secrets of the devices in mfa.credentials; readable by nobody, written once';
+COMMENT ON TABLE mfa.totp_secrets IS
+'TOTP secrets of the devices in mfa.credentials, encrypted with key key_id of pg_mfa.secret_key_file (NULL: plaintext); readable by nobody';
 INSERT INTO mfa.totp_secrets (credential_id, otp_secret)
 SELECT c.credential_id, c.otp_secret FROM mfa.credentials AS c WHERE c.type = 'totp';
 SELECT pg_catalog.pg_extension_config_dump('mfa.totp_secrets', '');

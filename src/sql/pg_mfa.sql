@@ -170,11 +170,18 @@ COMMENT ON TABLE mfa.credentials IS 'passwords (Argon2id PHC strings) and TOTP d
 -- TOTP secrets, apart from the devices: written once at enrollment, never updated, deleted with the device.
 -- The statements that change a device (its state, last step, ...) have no secret in their row, so an error
 -- that shows a failing row ("Failing row contains ...") can never show a secret.
+-- With a key file (pg_mfa.secret_key_file), otp_secret is sealed: a 96-bit nonce, the AES-256-GCM ciphertext of
+-- the secret and the 128-bit tag, with the credential and user ids as associated data; key_id names the key
+-- of the file that sealed it. key_id NULL: the secret in plaintext (no key file, or stored by 0.1.0).
 CREATE TABLE mfa.totp_secrets (
     credential_id   bigint PRIMARY KEY REFERENCES mfa.credentials ON DELETE CASCADE,
-    otp_secret      bytea NOT NULL CONSTRAINT totp_secrets_length_check CHECK (length(otp_secret) BETWEEN 16 AND 64)
+    otp_secret      bytea NOT NULL,
+    key_id          text CONSTRAINT totp_secrets_key_id_check CHECK (key_id ~ '^[A-Za-z0-9._-]{1,64}$'),
+    CONSTRAINT totp_secrets_length_check CHECK (CASE WHEN key_id IS NULL THEN length(otp_secret) BETWEEN 16 AND 64
+                                                     ELSE length(otp_secret) BETWEEN 44 AND 92 END)
 );
-COMMENT ON TABLE mfa.totp_secrets IS 'TOTP secrets of the devices in mfa.credentials; readable by nobody, written once';
+COMMENT ON TABLE mfa.totp_secrets IS
+'TOTP secrets of the devices in mfa.credentials, encrypted with key key_id of pg_mfa.secret_key_file (NULL: plaintext); readable by nobody';
 
 -- Recovery codes: single-use codes a user keeps on paper for the day the phone is gone. Only a digest is
 -- stored (SHA-256 over the user id and the code, mfa_internal._recovery_digest); a new set replaces the old
@@ -394,6 +401,32 @@ SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_totp_match';
 COMMENT ON FUNCTION mfa_internal._totp_match(bytea, text, timestamptz, integer, integer, integer, text, bigint) IS
 'internal: the time step a code matches within the window and after last_step, -1 for a replayed code, else NULL; constant time';
+
+-- TOTP secrets at rest (src/pg/secret_functions.cpp): sealed with the newest key of pg_mfa.secret_key_file, opened
+-- only inside the call that checks a code. Pure C functions that look nothing up by name: no search_path.
+CREATE OR REPLACE FUNCTION mfa_internal._totp_match_sealed(secret bytea, key_id text, credential_id bigint, user_id bigint,
+                                                           code text, at timestamptz, "window" integer, digits integer,
+                                                           period integer, algorithm text, last_step bigint)
+RETURNS bigint
+LANGUAGE c STABLE CALLED ON NULL INPUT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pg_mfa_totp_match_sealed';
+COMMENT ON FUNCTION mfa_internal._totp_match_sealed(bytea, text, bigint, bigint, text, timestamptz, integer, integer, integer, text, bigint) IS
+'internal: _totp_match of a stored secret sealed with key key_id for the credential and user (NULL: plaintext), opened only inside the call; 39000 when the key is missing or does not open it';
+
+CREATE OR REPLACE FUNCTION mfa_internal._seal_secret(secret bytea, sealed_with text, credential_id bigint, user_id bigint,
+                                                     OUT key_id text, OUT sealed bytea)
+RETURNS record
+LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pg_mfa_seal_secret';
+COMMENT ON FUNCTION mfa_internal._seal_secret(bytea, text, bigint, bigint) IS
+'internal: a TOTP secret (plaintext, or sealed with key sealed_with) sealed under the newest key for the credential and user, with a fresh nonce; as given, key_id NULL, without a key file';
+
+CREATE OR REPLACE FUNCTION mfa_internal._secret_key_state(OUT configured boolean, OUT problem text, OUT key_ids text[])
+RETURNS record
+LANGUAGE c VOLATILE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'pg_mfa_secret_key_state';
+COMMENT ON FUNCTION mfa_internal._secret_key_state() IS
+'internal: whether pg_mfa.secret_key_file is set, why it cannot be used (NULL: it can), and its key ids, newest last; never a key';
 
 CREATE OR REPLACE FUNCTION mfa_internal._new_token(prefix text)
 RETURNS text
@@ -1215,6 +1248,8 @@ DECLARE
     v_realm mfa.realms;
     v_username text;
     v_secret bytea;
+    v_key_id text;
+    v_sealed bytea;
     v_base32 text;
     v_uri text;
     v_credential_id bigint;
@@ -1261,8 +1296,11 @@ BEGIN
     VALUES (totp_create_credential.user_id, 'totp', totp_create_credential.name, v_realm.totp_algorithm,
             v_realm.totp_digits, v_realm.totp_period, 'new', v_now, v_now)
     RETURNING c.credential_id INTO v_credential_id;
+    -- Sealed under the key file's newest key (as it is without a key file; F0000 when the file is unusable).
+    SELECT k.key_id, k.sealed INTO v_key_id, v_sealed
+    FROM mfa_internal._seal_secret(v_secret, NULL, v_credential_id, totp_create_credential.user_id) AS k;
     BEGIN  -- the one statement that writes a TOTP secret: its errors are raised without their detail
-        INSERT INTO mfa.totp_secrets (credential_id, otp_secret) VALUES (v_credential_id, v_secret);
+        INSERT INTO mfa.totp_secrets (credential_id, key_id, otp_secret) VALUES (v_credential_id, v_key_id, v_sealed);
     EXCEPTION WHEN OTHERS THEN
         PERFORM mfa_internal._raise(SQLSTATE, SQLERRM);  -- the detail would show the row: the secret
     END;
@@ -1295,7 +1333,7 @@ BEGIN
     IF totp_verify.code IS NULL THEN
         PERFORM mfa_internal._raise('22004', 'code must not be null');
     END IF;
-    SELECT c.type, c.user_id, s.otp_secret, c.algorithm, c.digits, c.period, c.state, c.last_step, c.created_at,
+    SELECT c.type, c.user_id, s.otp_secret, s.key_id, c.algorithm, c.digits, c.period, c.state, c.last_step, c.created_at,
            u.realm_id, u.disabled_at IS NOT NULL AS user_disabled, r.totp_window
     INTO v_cred
     FROM mfa.credentials AS c
@@ -1346,8 +1384,9 @@ BEGIN
         RETURN false;
     END IF;
 
-    v_step := mfa_internal._totp_match(v_cred.otp_secret, v_code, v_now, v_cred.totp_window, v_cred.digits,
-                              v_cred.period, v_cred.algorithm, v_cred.last_step);
+    v_step := mfa_internal._totp_match_sealed(v_cred.otp_secret, v_cred.key_id, totp_verify.credential_id, v_cred.user_id,
+                                              v_code, v_now, v_cred.totp_window, v_cred.digits, v_cred.period,
+                                              v_cred.algorithm, v_cred.last_step);
     IF v_step >= 0 THEN
         -- Consuming the step is one conditional UPDATE: of two concurrent calls with the same code, the
         -- second finds the step taken (after the first commits) and fails.
@@ -1376,6 +1415,69 @@ END
 $function$;
 COMMENT ON FUNCTION mfa.totp_verify(bigint, text, text) IS
 'whether the code is valid now and unused for this TOTP device; the first success activates a new device and ends the user''s other sessions';
+
+-- rotate_secrets: every TOTP secret not yet under the key file's newest key is sealed under it: plaintext ones
+-- (stored without a key file, or by 0.1.0) and those of older keys, which must still be in the file. In
+-- batches of batch_size rows, one UPDATE each, in the caller's transaction. Superuser only: the key file is
+-- the server's, and so is the decision to rewrite every secret.
+CREATE OR REPLACE FUNCTION mfa.rotate_secrets(batch_size integer DEFAULT 1000)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_keys record;
+    v_newest text;
+    v_after bigint;
+    v_rows bigint;
+    v_total bigint := 0;
+BEGIN
+    PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction
+    IF NOT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user), false) THEN
+        PERFORM mfa_internal._raise('42501', 'only a superuser may re-encrypt TOTP secrets');
+    END IF;
+    IF rotate_secrets.batch_size IS NULL OR rotate_secrets.batch_size NOT BETWEEN 1 AND 1000000 THEN
+        PERFORM mfa_internal._raise('22023', 'batch_size must be between 1 and 1000000');
+    END IF;
+    SELECT k.configured, k.problem, k.key_ids INTO v_keys FROM mfa_internal._secret_key_state() AS k;
+    IF NOT v_keys.configured THEN
+        PERFORM mfa_internal._raise('55000', 'no key to encrypt TOTP secrets with', 'pg_mfa.secret_key_file is not set.',
+            'Make a key file, set pg_mfa.secret_key_file to its name and reload the configuration (README: "TOTP secrets at rest").');
+    END IF;
+    IF v_keys.problem IS NOT NULL THEN
+        PERFORM mfa_internal._raise('F0000', 'pg_mfa.secret_key_file cannot be used: ' || v_keys.problem, NULL,
+            'Fix the key file and reload the configuration.');
+    END IF;
+    v_newest := v_keys.key_ids[pg_catalog.array_upper(v_keys.key_ids, 1)];
+    SELECT pg_catalog.min(s.credential_id) - 1 INTO v_after FROM mfa.totp_secrets AS s;
+    LOOP
+        BEGIN  -- a constraint violation is raised without its detail, which would show the row
+            WITH batch AS (
+                SELECT s.credential_id FROM mfa.totp_secrets AS s
+                WHERE s.credential_id > v_after AND s.key_id IS DISTINCT FROM v_newest
+                ORDER BY s.credential_id
+                LIMIT rotate_secrets.batch_size
+            ), resealed AS (
+                UPDATE mfa.totp_secrets AS s
+                SET (key_id, otp_secret) = (SELECT k.key_id, k.sealed
+                                            FROM mfa_internal._seal_secret(s.otp_secret, s.key_id, s.credential_id,
+                                                                           c.user_id) AS k)
+                FROM batch AS b, mfa.credentials AS c
+                WHERE s.credential_id = b.credential_id AND c.credential_id = s.credential_id
+                RETURNING s.credential_id
+            )
+            SELECT pg_catalog.count(*), pg_catalog.max(r.credential_id) INTO v_rows, v_after FROM resealed AS r;
+        EXCEPTION WHEN integrity_constraint_violation THEN
+            PERFORM mfa_internal._raise(SQLSTATE, SQLERRM);
+        END;
+        EXIT WHEN v_rows = 0;
+        v_total := v_total + v_rows;
+    END LOOP;
+    RETURN v_total;
+END
+$function$;
+COMMENT ON FUNCTION mfa.rotate_secrets(integer) IS
+'(superuser) seal every TOTP secret not yet under the newest key of pg_mfa.secret_key_file under it, plaintext ones included, in batches; returns how many';
 
 CREATE OR REPLACE FUNCTION mfa.delete_credential(credential_id bigint, keep_session text DEFAULT NULL)
 RETURNS boolean
@@ -1875,15 +1977,16 @@ BEGIN
     -- The code may come from any of the user's active devices. Consuming its time step is a conditional
     -- UPDATE on the credential, before the token: two calls racing with one code cannot both pass it.
     FOR v_cred IN
-        SELECT c.credential_id, s.otp_secret, c.algorithm, c.digits, c.period, c.last_step
+        SELECT c.credential_id, s.otp_secret, s.key_id, c.algorithm, c.digits, c.period, c.last_step
         FROM mfa.credentials AS c
         JOIN mfa.totp_secrets AS s ON s.credential_id = c.credential_id
         WHERE c.user_id = v_user_id AND c.type = 'totp' AND c.state = 'active' AND v_recovery_id IS NULL
         ORDER BY c.credential_id
     LOOP
         v_shaped := v_shaped OR v_cred.digits = length(v_code);
-        v_step := mfa_internal._totp_match(v_cred.otp_secret, v_code, v_now, v_realm.totp_window, v_cred.digits,
-                                  v_cred.period, v_cred.algorithm, v_cred.last_step);
+        v_step := mfa_internal._totp_match_sealed(v_cred.otp_secret, v_cred.key_id, v_cred.credential_id, v_user_id,
+                                                  v_code, v_now, v_realm.totp_window, v_cred.digits, v_cred.period,
+                                                  v_cred.algorithm, v_cred.last_step);
         IF v_step = -1 THEN
             v_replayed := true;
         END IF;
@@ -2282,6 +2385,8 @@ DECLARE
                               coalesce(current_setting('local_preload_libraries', true), '');
     v_setting text;
     v_count bigint;
+    v_keys record;
+    v_secrets record;
 BEGIN
     -- 1. Rollback-proof throttling needs the shared memory that only preloading gives.
     check_name := 'throttle_preloaded';
@@ -2295,6 +2400,54 @@ BEGIN
         detail := 'pg_mfa is not preloaded: the login functions refuse to run (SQLSTATE 55000); only the '
                   'primitives and validate_session work.';
         advice := 'Add pg_mfa to shared_preload_libraries and restart the server.';
+    END IF;
+    RETURN NEXT;
+
+    -- TOTP secrets at rest: sealed with a key from outside the database, or readable by anyone with a pg_dump,
+    -- a base backup, a standby or the disk.
+    check_name := 'totp_secrets_encrypted';
+    SELECT k.configured, k.problem, k.key_ids, k.key_ids[pg_catalog.array_upper(k.key_ids, 1)] AS newest
+    INTO v_keys FROM mfa_internal._secret_key_state() AS k;
+    SELECT pg_catalog.count(*) AS total, pg_catalog.count(*) FILTER (WHERE s.key_id IS NULL) AS plain,
+           pg_catalog.count(*) FILTER (WHERE s.key_id IS NOT NULL AND s.key_id <> ALL (coalesce(v_keys.key_ids, '{}'))) AS missing,
+           pg_catalog.count(*) FILTER (WHERE s.key_id <> v_keys.newest) AS older,
+           pg_catalog.string_agg(DISTINCT pg_catalog.format('"%s"', s.key_id), ', ')
+               FILTER (WHERE s.key_id IS NOT NULL AND s.key_id <> ALL (coalesce(v_keys.key_ids, '{}'))) AS missing_ids
+    INTO v_secrets FROM mfa.totp_secrets AS s;
+    IF NOT v_keys.configured OR v_keys.problem IS NOT NULL OR v_secrets.plain > 0 OR v_secrets.missing > 0 THEN
+        status := 'warning';
+        detail := pg_catalog.concat_ws(' ',
+            CASE WHEN NOT v_keys.configured
+                 THEN 'pg_mfa.secret_key_file is not set: new TOTP secrets are stored in plaintext.' END,
+            CASE WHEN v_keys.problem IS NOT NULL
+                 THEN 'pg_mfa.secret_key_file cannot be used: ' || v_keys.problem || '; no device can be enrolled.' END,
+            CASE WHEN v_secrets.plain > 0
+                 THEN pg_catalog.format('%s TOTP secret(s) are stored in plaintext: anyone with a pg_dump, a base backup, '
+                                        'a standby or the disk can compute those users'' codes.', v_secrets.plain) END,
+            CASE WHEN v_secrets.missing > 0
+                 THEN pg_catalog.format('%s TOTP secret(s) are encrypted with keys this server does not have (%s): their '
+                                        'codes cannot be checked here (sessions still validate).',
+                                        v_secrets.missing, v_secrets.missing_ids) END);
+        advice := CASE WHEN NOT v_keys.configured OR v_keys.problem IS NOT NULL
+                       THEN 'Make a key file readable by the server''s user only, outside the data directory (README: '
+                            '"TOTP secrets at rest"), set pg_mfa.secret_key_file and reload; standbys need the same file. '
+                       ELSE '' END
+                  || CASE WHEN v_secrets.missing > 0 THEN 'Install the key file that holds the missing keys and reload. '
+                          ELSE '' END
+                  || CASE WHEN v_secrets.plain > 0
+                          THEN 'Then SELECT mfa.rotate_secrets() encrypts the plaintext ones.' ELSE '' END;
+        advice := pg_catalog.rtrim(advice);
+    ELSIF v_secrets.older > 0 THEN
+        status := 'info';
+        detail := pg_catalog.format('Every TOTP secret is encrypted with AES-256-GCM; %s under older keys than "%s", '
+                                    'the newest of pg_mfa.secret_key_file.', v_secrets.older, v_keys.newest);
+        advice := 'SELECT mfa.rotate_secrets() re-encrypts them under the newest key; remove an old key from the file '
+                  'only after that, on every server, and keep it while a backup you may restore needs it.';
+    ELSE
+        status := 'ok';
+        detail := pg_catalog.format('Every TOTP secret (%s) is encrypted with AES-256-GCM under key "%s" of '
+                                    'pg_mfa.secret_key_file.', v_secrets.total, v_keys.newest);
+        advice := NULL;
     END IF;
     RETURN NEXT;
 

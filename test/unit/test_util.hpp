@@ -41,6 +41,24 @@ std::string Hex(const Container& bytes) {
     return Hex(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
 }
 
+// FromHex: the bytes of lowercase or uppercase hex text (test data; no validation beyond the digits).
+inline std::vector<std::uint8_t> FromHex(std::string_view hex) {
+    auto nibble = [](char c) -> std::uint8_t {
+        if (c >= '0' && c <= '9') {
+            return static_cast<std::uint8_t>(c - '0');
+        }
+        if (c >= 'a' && c <= 'f') {
+            return static_cast<std::uint8_t>(c - 'a' + 10);
+        }
+        return static_cast<std::uint8_t>(c - 'A' + 10);
+    };
+    std::vector<std::uint8_t> out;
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+        out.push_back(static_cast<std::uint8_t>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
+    }
+    return out;
+}
+
 inline std::vector<std::uint8_t> Bytes(std::string_view text) {
     return std::vector<std::uint8_t>(text.begin(), text.end());
 }

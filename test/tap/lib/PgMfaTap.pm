@@ -16,6 +16,7 @@ use warnings;
 
 use Exporter 'import';
 use IPC::Run;
+use MIME::Base64 qw(encode_base64);
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -25,6 +26,7 @@ our @EXPORT = qw(
   $T lit sql try_sql sqlstate_of new_primary new_standby make_sync wait_sync
   enroll add_user session_token kli_token rolled_back lockouts forgiven failover
   start_bg bg_finished_within bg_finish validate_rows
+  key_line write_key_file set_key_file enroll_secret code_at
 );
 
 # The fixed clock: whole seconds since 1970, the middle of the current 30-second step. Step S is $T's;
@@ -325,6 +327,54 @@ sub bg_finish
 	$out =~ s/__bg_done__\n?$//;
 	$out =~ s/^\s+|\s+$//g;
 	return $out;
+}
+
+# key_line(ID): a key file line, ID and 32 random bytes in padded base64 (what `openssl rand -base64 32` prints).
+sub key_line
+{
+	my ($id) = @_;
+	open my $random, '<:raw', '/dev/urandom' or die "/dev/urandom: $!\n";
+	read($random, my $bytes, 32) == 32 or die "short read from /dev/urandom\n";
+	close $random;
+	return "$id:" . encode_base64($bytes, '');
+}
+
+# write_key_file(PATH, LINES...): the key file PATH with these lines, readable by its owner only.
+sub write_key_file
+{
+	my ($path, @lines) = @_;
+	open my $file, '>', $path or die "$path: $!\n";
+	print $file map { "$_\n" } @lines;
+	close $file;
+	chmod 0600, $path or die "chmod $path: $!\n";
+}
+
+# set_key_file(NODE, PATH): pg_mfa.secret_key_file = PATH ('' for none) in NODE's configuration, reloaded.
+sub set_key_file
+{
+	my ($node, $path) = @_;
+	$node->append_conf('postgresql.conf', "pg_mfa.secret_key_file = " . lit($path));
+	$node->reload;
+}
+
+# enroll_secret(NODE, USERNAME): a user with the test password and an active device (verified with the code
+# of step S-1); returns a hash: uid, cid, username, realm, secret (base32; a test secret, never printed).
+sub enroll_secret
+{
+	my ($node, $username) = @_;
+	my $uid = add_user($node, $username);
+	my ($cid, $secret) = split /\|/,
+	  sql($node, "SELECT credential_id, otp_secret FROM mfa.totp_create_credential($uid, 'Phone')");
+	my $ok = sql($node, "SELECT mfa.totp_verify($cid, " . lit(code_at($node, $secret, -1)) . ")");
+	die "enrollment of $username failed\n" unless $ok eq 't';
+	return { uid => $uid, cid => $cid, username => $username, realm => 'default', secret => $secret };
+}
+
+# code_at(NODE, SECRET, K): the TOTP code of step S+K for a base32 secret.
+sub code_at
+{
+	my ($node, $secret, $k) = @_;
+	return sql($node, 'SELECT mfa.totp_code(' . lit($secret) . ", to_timestamp($T + $k * 30))");
 }
 
 1;
