@@ -188,6 +188,8 @@ SELECT * FROM pg_temp.info(:'kss_pwd');
 SELECT mfa.step_up(:'kss_pwd', :'recovery') AS stepped_up_with_recovery_code;
 SELECT * FROM pg_temp.info(:'kss_pwd');
 RESET ROLE;
+-- A recovery code used in a step-up is announced to the account's owner, like one used at login.
+SELECT type, reason FROM mfa.account_event((SELECT max(event_id) FROM mfa.events WHERE type = 'step_up'));
 
 -- Read-only (a hot standby's only kind of transaction): begin_request and the readers work; step_up, which
 -- writes, refuses like every writing function.
