@@ -181,6 +181,32 @@ BEGIN
     END;
     RETURN NEXT;
 
+    -- The request context and step-up, while the session is live (numbered after the primitives).
+    n := 26; step := 'session_info, begin_request and the context''s readers';
+    BEGIN
+        outcome := pg_catalog.concat_ws(' ', (SELECT pg_catalog.concat(i.aal, ' ', i.methods::pg_catalog.text)
+                                              FROM mfa.session_info(kss) AS i),
+                                        mfa.begin_request(kss)::pg_catalog.text, mfa.aal(),
+                                        (mfa.user_id() OPERATOR(pg_catalog.=) me)::pg_catalog.text,
+                                        mfa.mfa_age()::pg_catalog.text, mfa.require_aal2()::pg_catalog.text,
+                                        mfa.require_fresh_mfa('5 minutes')::pg_catalog.text);
+    EXCEPTION WHEN OTHERS THEN outcome := pg_catalog.concat('ERROR ', SQLSTATE);
+    END;
+    RETURN NEXT;
+    n := 27; step := 'step_up, wrong code';
+    BEGIN
+        outcome := mfa.step_up(kss, wrong)::pg_catalog.text;
+    EXCEPTION WHEN OTHERS THEN outcome := pg_catalog.concat('ERROR ', SQLSTATE);
+    END;
+    RETURN NEXT;
+    n := 28; step := 'step_up, code of T+30';
+    BEGIN
+        outcome := pg_catalog.concat_ws(' ', mfa.step_up(kss, mfa.totp_code(sec, pg_catalog.to_timestamp(2000000030)))::pg_catalog.text,
+                                        mfa.aal());
+    EXCEPTION WHEN OTHERS THEN outcome := pg_catalog.concat('ERROR ', SQLSTATE);
+    END;
+    RETURN NEXT;
+
     -- The attacker's tables hold a session, a kli_ token and a user with a password of its own.
     n := 14; step := 'validate_session, the attacker''s planted session';
     BEGIN

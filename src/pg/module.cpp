@@ -173,4 +173,5 @@ TimestampTz CurrentTime() noexcept {
 void _PG_init(void) {
     pg_mfa::pg::DefineThrottle();  // first: DefineSettings reserves the "pg_mfa." prefix at its end
     pg_mfa::pg::DefineSettings();
+    pg_mfa::pg::DefineRequestContext();
 }

@@ -119,6 +119,10 @@ Datum TotpMatchResult(FunctionCallInfo fcinfo, const core::WindowMatch& match);
 // Registered by module.cpp's _PG_init.
 void DefineSettings();
 
+// DefineRequestContext registers the transaction callbacks that end mfa.begin_request's context
+// (request_context.cpp).
+void DefineRequestContext();
+
 // IntervalMicros converts a delay to microseconds (a month as 30 days), saturating instead of overflowing
 // (throttle.cpp).
 int64 IntervalMicros(const Interval* interval) noexcept;

@@ -1417,7 +1417,7 @@ void CopyEventText(FunctionCallInfo fcinfo, int argument, const char* const* all
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("pg_mfa: not an event of a failed attempt")));
 }
 
-const char* const kFailureEvents[] = {"password_login", "mfa_login", "totp_verify", nullptr};
+const char* const kFailureEvents[] = {"password_login", "mfa_login", "totp_verify", "step_up", nullptr};
 const char* const kFailureReasons[] = {"unknown_user", "no_password", "wrong_password", "wrong_code",
                                        "replayed_code", "invalid_token", "token_used", "throttled",
                                        "disabled", "token_exhausted", "malformed_code", "wrong_recovery_code",

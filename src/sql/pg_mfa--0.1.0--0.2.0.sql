@@ -157,7 +157,7 @@ ALTER TABLE mfa.events DROP CONSTRAINT events_type_check, ADD CONSTRAINT events_
     'realm_created', 'user_created', 'password_set', 'totp_created', 'totp_verify',
     'password_login', 'mfa_login', 'logout', 'credential_deleted', 'lockout_reset',
     'recovery_codes_generated', 'credential_renamed', 'mfa_disabled', 'sessions_revoked',
-    'mfa_reset', 'user_disabled', 'user_enabled', 'user_deleted'));
+    'mfa_reset', 'user_disabled', 'user_enabled', 'user_deleted', 'step_up'));
 ALTER TABLE mfa.events DROP CONSTRAINT events_reason_check, ADD CONSTRAINT events_reason_check CHECK (reason IN (
     'unknown_user', 'no_password', 'wrong_password', 'wrong_code', 'replayed_code',
     'invalid_token', 'token_used', 'needs_mfa', 'full_login', 'enrolled',
@@ -241,6 +241,19 @@ ALTER TABLE mfa.mfa_tokens ADD COLUMN client text;
 ALTER TABLE mfa.events ADD COLUMN client text;
 DROP FUNCTION mfa.authenticate_password(text, text, text);
 
+-- Sessions that policies can read (mfa.session_info, mfa.begin_request) and step-up (mfa.step_up): when a
+-- second factor was last checked for a session, and the methods it was authenticated with. A 0.1.0 session
+-- with mfa_verified had its code checked when it began (0.1.0 had no recovery codes): mfa_at is its
+-- created_at and its methods {pwd,otp}; the others were password-only, {pwd}.
+ALTER TABLE mfa.sessions ADD COLUMN mfa_at timestamptz, ADD COLUMN methods text[];
+UPDATE mfa.sessions
+SET mfa_at = CASE WHEN mfa_verified THEN created_at END,
+    methods = CASE WHEN mfa_verified THEN ARRAY['pwd', 'otp'] ELSE ARRAY['pwd'] END;
+ALTER TABLE mfa.sessions ALTER COLUMN methods SET NOT NULL,
+    ADD CONSTRAINT sessions_methods_check CHECK (methods <@ ARRAY['pwd', 'otp', 'recovery']);
+-- _start_session names the second factor (otp or recovery) instead of a flag.
+DROP FUNCTION mfa_internal._start_session(bigint, interval, boolean, timestamptz);
+
 -- @@ functions and privileges of pg_mfa.sql @@
 
 -- Realm policy out of range: a message naming the column and its range instead of a CHECK violation.
@@ -251,7 +264,7 @@ FOR EACH ROW EXECUTE FUNCTION mfa_internal._realms_check_policy();
 -- WHEN clause is a plain expression that lets no login's row through (no function call on the login path);
 -- _events_notify applies the exact rule, _announced, to the few rows it passes.
 CREATE TRIGGER events_notify AFTER INSERT ON mfa.events
-FOR EACH ROW WHEN (NEW.type NOT IN ('password_login', 'mfa_login', 'totp_verify', 'logout')
+FOR EACH ROW WHEN (NEW.type NOT IN ('password_login', 'mfa_login', 'totp_verify', 'logout', 'step_up')
                    OR NEW.reason IN ('enrolled', 'recovery_code'))
 EXECUTE FUNCTION mfa_internal._events_notify();
 

@@ -220,7 +220,12 @@ CREATE TABLE mfa.sessions (
     expires_at      timestamptz NOT NULL,
     revoked_at      timestamptz,
     last_seen_at    timestamptz,  -- mfa.touch_session, at most once a minute; NULL: not since created_at
-    CONSTRAINT sessions_expiry_check CHECK (expires_at > created_at)
+    CONSTRAINT sessions_expiry_check CHECK (expires_at > created_at),
+    -- When a second factor was last checked for the session (complete_mfa, step_up); NULL: never. And how
+    -- the user authenticated, in order (RFC 8176's names where it has one): pwd, otp, recovery.
+    mfa_at          timestamptz,
+    methods         text[] NOT NULL
+                    CONSTRAINT sessions_methods_check CHECK (methods <@ ARRAY['pwd', 'otp', 'recovery'])
 );
 CREATE INDEX sessions_user_idx ON mfa.sessions (user_id);
 COMMENT ON TABLE mfa.sessions IS 'kss_ sessions; mfa_verified tells whether a second factor was checked';
@@ -248,7 +253,7 @@ CREATE TABLE mfa.events (
                         'realm_created', 'user_created', 'password_set', 'totp_created', 'totp_verify',
                         'password_login', 'mfa_login', 'logout', 'credential_deleted', 'lockout_reset',
                         'recovery_codes_generated', 'credential_renamed', 'mfa_disabled', 'sessions_revoked',
-                        'mfa_reset', 'user_disabled', 'user_enabled', 'user_deleted')),
+                        'mfa_reset', 'user_disabled', 'user_enabled', 'user_deleted', 'step_up')),
     result          text NOT NULL CONSTRAINT events_result_check CHECK (result IN ('success', 'failure')),
     reason          text CONSTRAINT events_reason_check CHECK (reason IN (
                         'unknown_user', 'no_password', 'wrong_password', 'wrong_code', 'replayed_code',
@@ -551,7 +556,7 @@ RETURN type IN ('credential_deleted', 'mfa_disabled', 'mfa_reset', 'recovery_cod
                 'user_deleted')
        OR (type = 'password_set' AND reason IS DISTINCT FROM 'rehashed')
        OR (type = 'totp_verify' AND reason IS NOT DISTINCT FROM 'enrolled')
-       OR (type = 'mfa_login' AND reason IS NOT DISTINCT FROM 'recovery_code');
+       OR (type IN ('mfa_login', 'step_up') AND reason IS NOT DISTINCT FROM 'recovery_code');
 COMMENT ON FUNCTION mfa_internal._announced(text, text) IS
 'internal: whether an event is announced (NOTIFY mfa_events) and readable through mfa.account_event';
 
@@ -1672,8 +1677,9 @@ COMMENT ON FUNCTION mfa.recovery_codes_remaining(bigint) IS
 -- ---------------------------------------------------------------------------------------------------------
 -- Login: the two steps and sessions
 
--- _start_session: a new kss_ session for a user who has passed every required step.
-CREATE OR REPLACE FUNCTION mfa_internal._start_session(user_id bigint, lifetime interval, mfa_verified boolean, now timestamptz,
+-- _start_session: a new kss_ session for a user who has passed every required step: the password, and the
+-- second factor named (second_factor 'otp' or 'recovery'; NULL: none).
+CREATE OR REPLACE FUNCTION mfa_internal._start_session(user_id bigint, lifetime interval, second_factor text, now timestamptz,
                                    OUT token text, OUT expires_at timestamptz)
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -1683,12 +1689,13 @@ BEGIN
     PERFORM mfa_internal._durable();  -- a session the client was given must survive a crash
     token := mfa_internal._new_token('kss_');
     expires_at := _start_session.now + _start_session.lifetime;
-    INSERT INTO mfa.sessions (token_digest, user_id, mfa_verified, created_at, expires_at)
-    VALUES (mfa_internal._token_digest(token), _start_session.user_id, _start_session.mfa_verified, _start_session.now,
-            expires_at);
+    INSERT INTO mfa.sessions (token_digest, user_id, mfa_verified, created_at, expires_at, mfa_at, methods)
+    VALUES (mfa_internal._token_digest(token), _start_session.user_id, second_factor IS NOT NULL, _start_session.now,
+            expires_at, CASE WHEN second_factor IS NOT NULL THEN _start_session.now END,
+            CASE WHEN second_factor IS NULL THEN ARRAY['pwd'] ELSE ARRAY['pwd', second_factor] END);
 END
 $function$;
-COMMENT ON FUNCTION mfa_internal._start_session(bigint, interval, boolean, timestamptz) IS
+COMMENT ON FUNCTION mfa_internal._start_session(bigint, interval, text, timestamptz) IS
 'internal: a new kss_ session token (stored as its digest) and its expiry';
 
 CREATE OR REPLACE FUNCTION mfa.authenticate_password(username text, password text, realm text DEFAULT 'default',
@@ -1858,7 +1865,7 @@ BEGIN
     END IF;
 
     SELECT s.token, s.expires_at INTO v_token, v_expires
-    FROM mfa_internal._start_session(v_user_id, v_realm.session_lifetime, false, v_now) AS s;
+    FROM mfa_internal._start_session(v_user_id, v_realm.session_lifetime, NULL, v_now) AS s;
     IF authenticate_password.client IS NOT NULL THEN
         PERFORM mfa_internal._remember_client(v_user_id, authenticate_password.client, v_now);
     END IF;
@@ -1870,6 +1877,82 @@ END
 $function$;
 COMMENT ON FUNCTION mfa.authenticate_password(text, text, text, text) IS
 'first step: full_login with a kss_ session token, needs_mfa with a single-use kli_ token, or failed; client (an address or device id, optional) gets a password throttle of its own once a login from it completed, and a ceiling across users until then; a successful step replaces a weaker or imported hash with Argon2id';
+
+-- _second_factor: the code typed at a second step (complete_mfa, step_up), checked against the user's recovery
+-- codes or active devices; what matches is consumed (a recovery code, a device's time step) in the caller's
+-- transaction, so a rolled-back success consumes nothing. outcome: 'otp' (credential_id: the device) or
+-- 'recovery'; else why not: 'malformed_code' (cannot be right, not a guess), 'wrong_code', 'replayed_code',
+-- 'wrong_recovery_code' or 'used_recovery_code'. The caller holds the user's code throttle lock
+-- (_attempt_admit 'c').
+CREATE OR REPLACE FUNCTION mfa_internal._second_factor(user_id bigint, code text, realm mfa.realms, now timestamptz,
+                                                       OUT outcome text, OUT credential_id bigint)
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+    v_code text;
+    v_recovery_digest bytea;
+    v_cred record;
+    v_step bigint;
+    v_replayed boolean := false;
+    v_shaped boolean := false;
+BEGIN
+    -- What was typed: a TOTP code (6 to 8 digits) or a recovery code (16 symbols), spaces and hyphens
+    -- aside. Anything else cannot be right: it is refused without counting as a guess (so is a TOTP code of
+    -- a length none of the user's devices has: the loop below finds that out).
+    v_code := mfa_internal._typed_code(_second_factor.code);
+    IF v_code IS NULL THEN
+        outcome := 'malformed_code';
+        RETURN;
+    END IF;
+
+    IF length(v_code) = 16 THEN
+        -- A recovery code is used up by one conditional UPDATE: of calls racing with one code, the first
+        -- to commit wins and the others find it used.
+        v_recovery_digest := mfa_internal._recovery_digest(_second_factor.user_id, v_code);
+        UPDATE mfa.recovery_codes AS rc SET used_at = _second_factor.now
+        WHERE rc.user_id = _second_factor.user_id AND rc.code_digest = v_recovery_digest AND rc.used_at IS NULL;
+        outcome := CASE WHEN FOUND THEN 'recovery'
+                        WHEN EXISTS (SELECT FROM mfa.recovery_codes AS rc
+                                     WHERE rc.user_id = _second_factor.user_id AND rc.code_digest = v_recovery_digest)
+                        THEN 'used_recovery_code' ELSE 'wrong_recovery_code' END;
+        RETURN;
+    END IF;
+
+    -- The code may come from any of the user's active devices. Consuming its time step is a conditional
+    -- UPDATE on the credential: two calls racing with one code cannot both pass it.
+    FOR v_cred IN
+        SELECT c.credential_id, s.otp_secret, s.key_id, c.algorithm, c.digits, c.period, c.last_step
+        FROM mfa.credentials AS c
+        JOIN mfa.totp_secrets AS s ON s.credential_id = c.credential_id
+        WHERE c.user_id = _second_factor.user_id AND c.type = 'totp' AND c.state = 'active'
+        ORDER BY c.credential_id
+    LOOP
+        v_shaped := v_shaped OR v_cred.digits = length(v_code);
+        -- The secret is opened (when sealed under a key) inside the call that checks the code.
+        v_step := mfa_internal._totp_match_sealed(v_cred.otp_secret, v_cred.key_id, v_cred.credential_id,
+                                                  _second_factor.user_id, v_code, _second_factor.now,
+                                                  realm.totp_window, v_cred.digits, v_cred.period, v_cred.algorithm,
+                                                  v_cred.last_step);
+        IF v_step = -1 THEN
+            v_replayed := true;
+        END IF;
+        CONTINUE WHEN v_step IS NULL OR v_step < 0;
+        UPDATE mfa.credentials AS c SET last_step = v_step, last_used_at = _second_factor.now
+        WHERE c.credential_id = v_cred.credential_id AND (c.last_step IS NULL OR c.last_step < v_step);
+        IF FOUND THEN
+            outcome := 'otp';
+            credential_id := v_cred.credential_id;
+            RETURN;
+        END IF;
+        v_replayed := true;
+    END LOOP;
+    outcome := CASE WHEN NOT v_shaped THEN 'malformed_code' WHEN v_replayed THEN 'replayed_code' ELSE 'wrong_code' END;
+END
+$function$;
+COMMENT ON FUNCTION mfa_internal._second_factor(bigint, text, mfa.realms, timestamptz) IS
+'internal: check and consume a second-step code (TOTP or recovery) of a user; the outcome names what matched or why nothing did';
 
 -- complete_mfa's IN parameter `token` has the name of an output column, which PL/pgSQL cannot compile;
 -- the public function is a SQL wrapper around this one.
@@ -1887,14 +1970,8 @@ DECLARE
     v_token_failures integer;
     v_decision text;
     v_realm mfa.realms;
-    v_cred record;
-    v_step bigint;
+    v_outcome text;
     v_matched bigint;
-    v_replayed boolean := false;
-    v_code text;
-    v_shaped boolean := false;
-    v_recovery_digest bytea;
-    v_recovery_id bigint;
     v_token text;
     v_expires timestamptz;
     v_client text;
@@ -1946,69 +2023,17 @@ BEGIN
         RETURN;
     END IF;
 
-    -- What was typed: a TOTP code (6 to 8 digits) or a recovery code (16 symbols), spaces and hyphens
-    -- aside. Anything else cannot be right: it is refused without counting as a guess (so is a TOTP code of
-    -- a length none of the user's devices has: the loop below finds that out).
-    v_code := mfa_internal._typed_code(_complete_mfa.code);
-    IF v_code IS NULL THEN
+    SELECT f.outcome, f.credential_id INTO v_outcome, v_matched
+    FROM mfa_internal._second_factor(v_user_id, _complete_mfa.code, v_realm, v_now) AS f;
+    IF v_outcome = 'malformed_code' THEN
         PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'malformed_code', NULL, v_client);
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
     END IF;
-
-    IF length(v_code) = 16 THEN
-        -- A recovery code is used up by one conditional UPDATE: of calls racing with one code, the first
-        -- to commit wins and the others find it used.
-        v_recovery_digest := mfa_internal._recovery_digest(v_user_id, v_code);
-        UPDATE mfa.recovery_codes AS rc SET used_at = v_now
-        WHERE rc.user_id = v_user_id AND rc.code_digest = v_recovery_digest AND rc.used_at IS NULL
-        RETURNING rc.recovery_code_id INTO v_recovery_id;
-        IF v_recovery_id IS NULL THEN
-            v_token_failures := mfa_internal._login_failed('c', v_user_id, v_mfa_token_id, v_realm, v_now, 'mfa_login',
-                CASE WHEN EXISTS (SELECT FROM mfa.recovery_codes AS rc
-                                  WHERE rc.user_id = v_user_id AND rc.code_digest = v_recovery_digest)
-                     THEN 'used_recovery_code' ELSE 'wrong_recovery_code' END, NULL, v_client);
-            UPDATE mfa.mfa_tokens AS t SET failures = v_token_failures WHERE t.mfa_token_id = v_mfa_token_id;
-            RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
-            RETURN;
-        END IF;
-    END IF;
-
-    -- The code may come from any of the user's active devices. Consuming its time step is a conditional
-    -- UPDATE on the credential, before the token: two calls racing with one code cannot both pass it.
-    FOR v_cred IN
-        SELECT c.credential_id, s.otp_secret, s.key_id, c.algorithm, c.digits, c.period, c.last_step
-        FROM mfa.credentials AS c
-        JOIN mfa.totp_secrets AS s ON s.credential_id = c.credential_id
-        WHERE c.user_id = v_user_id AND c.type = 'totp' AND c.state = 'active' AND v_recovery_id IS NULL
-        ORDER BY c.credential_id
-    LOOP
-        v_shaped := v_shaped OR v_cred.digits = length(v_code);
-        v_step := mfa_internal._totp_match_sealed(v_cred.otp_secret, v_cred.key_id, v_cred.credential_id, v_user_id,
-                                                  v_code, v_now, v_realm.totp_window, v_cred.digits, v_cred.period,
-                                                  v_cred.algorithm, v_cred.last_step);
-        IF v_step = -1 THEN
-            v_replayed := true;
-        END IF;
-        CONTINUE WHEN v_step IS NULL OR v_step < 0;
-        UPDATE mfa.credentials AS c SET last_step = v_step, last_used_at = v_now
-        WHERE c.credential_id = v_cred.credential_id AND (c.last_step IS NULL OR c.last_step < v_step);
-        IF FOUND THEN
-            v_matched := v_cred.credential_id;
-            EXIT;
-        END IF;
-        v_replayed := true;
-    END LOOP;
-    IF v_matched IS NULL AND v_recovery_id IS NULL AND NOT v_shaped THEN
-        PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'malformed_code', NULL, v_client);
-        RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
-        RETURN;
-    END IF;
-    IF v_matched IS NULL AND v_recovery_id IS NULL THEN
+    IF v_outcome NOT IN ('otp', 'recovery') THEN
         -- One request to the worker counts the user's codes and the token, and writes the audit row.
         v_token_failures := mfa_internal._login_failed('c', v_user_id, v_mfa_token_id, v_realm, v_now, 'mfa_login',
-                                                       CASE WHEN v_replayed THEN 'replayed_code' ELSE 'wrong_code' END,
-                                                       NULL, v_client);
+                                                       v_outcome, NULL, v_client);
         UPDATE mfa.mfa_tokens AS t SET failures = v_token_failures WHERE t.mfa_token_id = v_mfa_token_id;
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
@@ -2027,13 +2052,13 @@ BEGIN
     END IF;
 
     SELECT s.token, s.expires_at INTO v_token, v_expires
-    FROM mfa_internal._start_session(v_user_id, v_realm.session_lifetime, true, v_now) AS s;
+    FROM mfa_internal._start_session(v_user_id, v_realm.session_lifetime, v_outcome, v_now) AS s;
     -- The client of the password step is known to the user from now on.
     IF v_client IS NOT NULL THEN
         PERFORM mfa_internal._remember_client(v_user_id, v_client, v_now);
     END IF;
     INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id, client)
-    VALUES ('mfa_login', 'success', CASE WHEN v_recovery_id IS NULL THEN 'full_login' ELSE 'recovery_code' END,
+    VALUES ('mfa_login', 'success', CASE v_outcome WHEN 'otp' THEN 'full_login' ELSE 'recovery_code' END,
             v_realm.realm_id, v_user_id, v_matched, v_client);
     RETURN QUERY SELECT 'full_login'::text, v_user_id, v_token, v_expires;
 END
@@ -2050,6 +2075,41 @@ $function$;
 COMMENT ON FUNCTION mfa.complete_mfa(text, text) IS
 'second step: full_login with a kss_ session token when the kli_ token is live and the code is valid, else failed';
 
+-- session_info: the live session of a kss_ token, the one place that says what "live" is (validate_session,
+-- begin_request and step_up read it): not expired, not revoked, seen within the realm's idle timeout, its
+-- user not disabled. Its assurance is decided from the rows as they are now: aal2 when a second factor was
+-- checked for the session (mfa_at) and the user still has an active device; aal1 otherwise (a password
+-- only, or the devices deleted, reset or disabled since).
+CREATE OR REPLACE FUNCTION mfa.session_info(token text)
+RETURNS TABLE (session_id bigint, user_id bigint, realm text, expires_at timestamptz, aal text, mfa_at timestamptz,
+               methods text[])
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+BEGIN
+    IF session_info.token IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'token must not be null');
+    END IF;
+    RETURN QUERY
+    SELECT s.session_id, s.user_id, r.name, s.expires_at,
+           CASE WHEN s.mfa_at IS NOT NULL
+                     AND EXISTS (SELECT FROM mfa.credentials AS c
+                                 WHERE c.user_id = s.user_id AND c.type = 'totp' AND c.state = 'active')
+                THEN 'aal2' ELSE 'aal1' END,
+           s.mfa_at, s.methods
+    FROM mfa.sessions AS s
+    JOIN mfa.users AS u ON u.user_id = s.user_id
+    JOIN mfa.realms AS r ON r.realm_id = u.realm_id
+    WHERE s.token_digest = mfa_internal._token_digest(session_info.token)
+      AND s.revoked_at IS NULL AND s.expires_at > mfa_internal._now() AND u.disabled_at IS NULL
+      AND (r.session_idle_timeout IS NULL
+           OR coalesce(s.last_seen_at, s.created_at) + r.session_idle_timeout > mfa_internal._now());
+END
+$function$;
+COMMENT ON FUNCTION mfa.session_info(text) IS
+'one row (session, user, realm, expiry, assurance aal1/aal2, last second-factor check, methods) for a live kss_ session token, none otherwise';
+
 CREATE OR REPLACE FUNCTION mfa.validate_session(token text)
 RETURNS TABLE (user_id bigint, realm text, expires_at timestamptz)
 LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER
@@ -2057,21 +2117,161 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 #variable_conflict use_column
 BEGIN
-    IF validate_session.token IS NULL THEN
-        PERFORM mfa_internal._raise('22004', 'token must not be null');
-    END IF;
-    RETURN QUERY
-    SELECT s.user_id, r.name, s.expires_at
-    FROM mfa.sessions AS s
-    JOIN mfa.users AS u ON u.user_id = s.user_id
-    JOIN mfa.realms AS r ON r.realm_id = u.realm_id
-    WHERE s.token_digest = mfa_internal._token_digest(validate_session.token)
-      AND s.revoked_at IS NULL AND s.expires_at > mfa_internal._now() AND u.disabled_at IS NULL
-      AND (r.session_idle_timeout IS NULL
-           OR coalesce(s.last_seen_at, s.created_at) + r.session_idle_timeout > mfa_internal._now());
+    RETURN QUERY SELECT i.user_id, i.realm, i.expires_at FROM mfa.session_info(validate_session.token) AS i;
 END
 $function$;
 COMMENT ON FUNCTION mfa.validate_session(text) IS 'one row (user, realm, expiry) for a live kss_ session token, none otherwise';
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Sessions that policies can read: the request context and step-up
+
+-- The request context: what begin_request found for a session token, kept in the backend's memory (not a
+-- setting: SET and set_config cannot forge it) until the transaction ends (src/pg/request_context.cpp).
+CREATE OR REPLACE FUNCTION mfa_internal._set_request(session_id bigint, user_id bigint, aal2 boolean, mfa_at timestamptz)
+RETURNS void
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'pg_mfa_set_request';
+COMMENT ON FUNCTION mfa_internal._set_request(bigint, bigint, boolean, timestamptz) IS
+'internal: set this transaction''s request context (a NULL session clears it); only begin_request and step_up call it';
+
+CREATE OR REPLACE FUNCTION mfa_internal._request_session()
+RETURNS bigint
+LANGUAGE c STABLE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'pg_mfa_request_session';
+COMMENT ON FUNCTION mfa_internal._request_session() IS 'internal: the session of this transaction''s request context, NULL without one';
+
+-- begin_request: the context of a request, for the rest of the transaction: true and the session's user and
+-- assurance for a live session token; false and no context (also none of an earlier call) for any other.
+-- Read-only: works on a hot standby. Call it first in each transaction that a policy or function should see
+-- as the session's user.
+CREATE OR REPLACE FUNCTION mfa.begin_request(token text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+    v_session_id bigint;
+    v_user_id bigint;
+    v_aal text;
+    v_mfa_at timestamptz;
+BEGIN
+    IF begin_request.token IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'token must not be null');
+    END IF;
+    SELECT i.session_id, i.user_id, i.aal, i.mfa_at INTO v_session_id, v_user_id, v_aal, v_mfa_at
+    FROM mfa.session_info(begin_request.token) AS i;
+    PERFORM mfa_internal._set_request(v_session_id, v_user_id, v_aal = 'aal2', v_mfa_at);
+    RETURN v_session_id IS NOT NULL;
+END
+$function$;
+COMMENT ON FUNCTION mfa.begin_request(text) IS
+'set this transaction''s request context from a live kss_ session token (mfa.user_id, mfa.aal, mfa.mfa_age); false and no context for any other token';
+
+CREATE OR REPLACE FUNCTION mfa.user_id()
+RETURNS bigint
+LANGUAGE c STABLE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'pg_mfa_user_id';
+COMMENT ON FUNCTION mfa.user_id() IS 'the user of this transaction''s request context (mfa.begin_request), NULL without one';
+
+CREATE OR REPLACE FUNCTION mfa.aal()
+RETURNS text
+LANGUAGE c STABLE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'pg_mfa_aal';
+COMMENT ON FUNCTION mfa.aal() IS
+'the assurance of this transaction''s request context: aal1 (password only) or aal2 (second factor), NULL without one';
+
+CREATE OR REPLACE FUNCTION mfa.mfa_age()
+RETURNS interval
+LANGUAGE c STABLE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'pg_mfa_mfa_age';
+COMMENT ON FUNCTION mfa.mfa_age() IS
+'how long ago the second factor of this transaction''s request context was checked; NULL without one or at aal1';
+
+CREATE OR REPLACE FUNCTION mfa.require_aal2()
+RETURNS boolean
+LANGUAGE c STABLE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'pg_mfa_require_aal2';
+COMMENT ON FUNCTION mfa.require_aal2() IS
+'true when this transaction''s request context is at aal2; raises 28MF0 without a context, 28MF1 at aal1';
+
+CREATE OR REPLACE FUNCTION mfa.require_fresh_mfa(max_age interval)
+RETURNS boolean
+LANGUAGE c STABLE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'pg_mfa_require_fresh_mfa';
+COMMENT ON FUNCTION mfa.require_fresh_mfa(interval) IS
+'true when the second factor of this transaction''s request context was checked at most max_age ago; raises 28MF0 without a context, 28MF1 otherwise';
+
+-- step_up: a second factor for a live session, in the caller's transaction: the code's consumption, the
+-- session's new mfa_at and the audit row commit with whatever else the transaction writes, or not at all (a
+-- rolled-back success consumes nothing); a failure is counted and audited by the background worker, like
+-- complete_mfa's, whatever the transaction does. The user's code throttle is complete_mfa's (one count per
+-- user across both). A success raises the session to aal2 (if the user has an active device) and updates
+-- this transaction's request context when it is that session's.
+CREATE OR REPLACE FUNCTION mfa.step_up(session_token text, code text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+    v_now timestamptz := mfa_internal._now();
+    v_session_id bigint;
+    v_user_id bigint;
+    v_realm mfa.realms;
+    v_decision text;
+    v_outcome text;
+    v_credential_id bigint;
+BEGIN
+    PERFORM mfa_internal._login_ready();  -- first: on a standby, in a read-only transaction or not preloaded, for everyone alike
+    IF step_up.session_token IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'session_token must not be null');
+    END IF;
+    IF step_up.code IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'code must not be null');
+    END IF;
+    SELECT i.session_id, i.user_id INTO v_session_id, v_user_id FROM mfa.session_info(step_up.session_token) AS i;
+    IF NOT FOUND THEN
+        -- No live session: an attempt with no user to name (a dead session's user is not told apart).
+        PERFORM mfa_internal._login_failed(NULL, NULL, NULL, NULL, v_now, 'step_up', 'invalid_token', NULL);
+        RETURN false;
+    END IF;
+    SELECT r.* INTO v_realm FROM mfa.users AS u JOIN mfa.realms AS r ON r.realm_id = u.realm_id
+    WHERE u.user_id = v_user_id;
+
+    v_decision := mfa_internal._attempt_admit(v_user_id, 'c', v_realm, v_now);
+    IF v_decision <> 'admit' THEN
+        PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'step_up',
+                                           CASE WHEN v_decision = 'locked' THEN 'throttled' ELSE 'disabled' END, NULL);
+        RETURN false;
+    END IF;
+    SELECT f.outcome, f.credential_id INTO v_outcome, v_credential_id
+    FROM mfa_internal._second_factor(v_user_id, step_up.code, v_realm, v_now) AS f;
+    IF v_outcome NOT IN ('otp', 'recovery') THEN
+        -- A guess is counted; a code that cannot be right (malformed_code) only audited.
+        PERFORM mfa_internal._login_failed(CASE WHEN v_outcome = 'malformed_code' THEN NULL ELSE 'c' END::"char", v_user_id,
+                                           NULL, v_realm, v_now, 'step_up', v_outcome, NULL);
+        RETURN false;
+    END IF;
+
+    PERFORM mfa_internal._durable();
+    PERFORM mfa_internal._attempt_succeeded(v_user_id, 'c');
+    UPDATE mfa.sessions AS s
+    SET mfa_verified = true, mfa_at = v_now,
+        methods = CASE WHEN v_outcome = ANY (s.methods) THEN s.methods ELSE s.methods || v_outcome END
+    WHERE s.session_id = v_session_id;
+    INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
+    VALUES ('step_up', 'success', CASE WHEN v_outcome = 'recovery' THEN 'recovery_code' END, v_realm.realm_id,
+            v_user_id, v_credential_id);
+    -- A policy later in this transaction sees the step-up: the context is computed again from the rows.
+    IF mfa_internal._request_session() = v_session_id THEN
+        PERFORM mfa.begin_request(step_up.session_token);
+    END IF;
+    RETURN true;
+END
+$function$;
+COMMENT ON FUNCTION mfa.step_up(text, text) IS
+'check a TOTP or recovery code for a live session''s user in the caller''s transaction (under complete_mfa''s throttle and replay rules) and record it on the session; false for a wrong code or a dead session';
 
 CREATE OR REPLACE FUNCTION mfa.logout(token text)
 RETURNS boolean
@@ -2850,6 +3050,14 @@ BEGIN
         mfa.generate_recovery_codes(bigint, integer),
         mfa.recovery_codes_remaining(bigint),
         mfa.validate_session(text),
+        mfa.session_info(text),
+        mfa.begin_request(text),
+        mfa.user_id(),
+        mfa.aal(),
+        mfa.mfa_age(),
+        mfa.require_aal2(),
+        mfa.require_fresh_mfa(interval),
+        mfa.step_up(text, text),
         mfa.touch_session(text),
         mfa.account_event(bigint),
         mfa.list_sessions(bigint),
@@ -2886,7 +3094,7 @@ BEGIN
         EXECUTE format($sql$GRANT SELECT (recovery_code_id, user_id, created_at, used_at)
             ON mfa.recovery_codes TO %s$sql$, v_to);
         EXECUTE format($sql$GRANT SELECT (session_id, user_id, mfa_verified, created_at, expires_at, revoked_at,
-            last_seen_at) ON mfa.sessions TO %s$sql$, v_to);
+            last_seen_at, mfa_at, methods) ON mfa.sessions TO %s$sql$, v_to);
     END IF;
 
     PERFORM mfa_internal._rights_out_of_init_privs();
@@ -3101,7 +3309,7 @@ FOR EACH ROW EXECUTE FUNCTION mfa_internal._realms_check_policy();
 -- WHEN clause is a plain expression that lets no login's row through (no function call on the login path);
 -- _events_notify applies the exact rule, _announced, to the few rows it passes.
 CREATE TRIGGER events_notify AFTER INSERT ON mfa.events
-FOR EACH ROW WHEN (NEW.type NOT IN ('password_login', 'mfa_login', 'totp_verify', 'logout')
+FOR EACH ROW WHEN (NEW.type NOT IN ('password_login', 'mfa_login', 'totp_verify', 'logout', 'step_up')
                    OR NEW.reason IN ('enrolled', 'recovery_code'))
 EXECUTE FUNCTION mfa_internal._events_notify();
 

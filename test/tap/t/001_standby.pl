@@ -1,6 +1,6 @@
 # 001_standby.pl: pg_mfa on a hot standby. Sessions validate there; every function that writes fails at
 # once with 25006 (read_only_sql_transaction), whoever the user, and changes nothing; so do they in a READ
-# ONLY transaction on the primary. A logout on the primary reaches the standby.
+# ONLY transaction on the primary. The request context (mfa.begin_request) works there too. A logout on the primary reaches the standby.
 use strict;
 use warnings;
 use FindBin;
@@ -22,6 +22,14 @@ my $bob = sql($primary, "SELECT user_id FROM mfa.users WHERE username = 'bob'", 
 is(sql($standby, 'SELECT user_id, realm FROM mfa.validate_session(' . lit($session) . ')'), "$bob|default",
 	'validate_session on the standby: one row, the user and realm of a live session');
 is(validate_rows($standby, 'kss_' . ('A' x 43)), '0', 'validate_session on the standby: no row for an unknown token');
+# The request context reads only: begin_request and its readers work on the standby (bob logged in with his
+# password only: aal1); an unknown token gives no context.
+is(sql($standby, 'SELECT aal, methods FROM mfa.session_info(' . lit($session) . ')'), 'aal1|{pwd}',
+	'session_info on the standby: the assurance of a live session');
+is(sql($standby, "BEGIN;\nSELECT mfa.begin_request(" . lit($session) . ");\nSELECT mfa.user_id(), mfa.aal();\nCOMMIT;"),
+	"t\n$bob|aal1", 'begin_request on the standby: the context of a live session, read by mfa.user_id and mfa.aal');
+is(sql($standby, "BEGIN;\nSELECT mfa.begin_request('kss_' || repeat('A', 43));\nSELECT mfa.user_id() IS NULL;\nCOMMIT;"),
+	"f\nt", 'begin_request on the standby: no context for an unknown token');
 is(sql($standby, "SELECT length(mfa.totp_code(mfa.generate_secret(), to_timestamp($T)))"), '6',
 	'the primitives work on the standby');
 is(sql($standby, "SELECT count(*) > 0 FROM mfa.security_report()", 'admin'), 't',
@@ -39,6 +47,7 @@ my %writes = (
 	delete_credential      => [ 'app',   "SELECT mfa.delete_credential($alice->{cid})" ],
 	authenticate_password  => [ 'app',   "SELECT result FROM mfa.authenticate_password('bob', 'a guess')" ],
 	complete_mfa           => [ 'app',   "SELECT result FROM mfa.complete_mfa($kli_l, $code)" ],
+	step_up                => [ 'app',   'SELECT mfa.step_up(' . lit($session) . ", $code)" ],
 	logout                 => [ 'app',   'SELECT mfa.logout(' . lit($session) . ')' ],
 	revoke_sessions        => [ 'app',   "SELECT mfa.revoke_sessions($bob)" ],
 	reset_lockout          => [ 'admin', "SELECT mfa.reset_lockout($alice->{uid})" ],
@@ -52,7 +61,7 @@ for my $f (sort keys %writes)
 	is(sqlstate_of($standby, "$stmt;", $role), '25006', "$f on the standby: 25006");
 }
 # The same in a READ ONLY transaction on the primary, for the login flows.
-for my $f (qw(authenticate_password complete_mfa totp_verify logout))
+for my $f (qw(authenticate_password complete_mfa step_up totp_verify logout))
 {
 	my ($role, $stmt) = @{ $writes{$f} };
 	is(sqlstate_of($primary, "BEGIN READ ONLY; $stmt; ROLLBACK;", $role), '25006',
