@@ -58,6 +58,7 @@ DECLARE
     wrong pg_catalog.text;
     kli pg_catalog.text;
     kss pg_catalog.text;
+    kdt pg_catalog.text;
     hash pg_catalog.text;
     rfc pg_catalog.text := 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';  -- the RFC 4226/6238 key "12345678901234567890"
     r record;
@@ -203,6 +204,14 @@ BEGIN
     BEGIN
         outcome := pg_catalog.concat_ws(' ', mfa.step_up(kss, mfa.totp_code(sec, pg_catalog.to_timestamp(2000000030)))::pg_catalog.text,
                                         mfa.aal());
+    EXCEPTION WHEN OTHERS THEN outcome := pg_catalog.concat('ERROR ', SQLSTATE);
+    END;
+    RETURN NEXT;
+    n := 29; step := 'remember_device, then the password with its token';
+    BEGIN
+        kdt := mfa.remember_device(kss);
+        SELECT * INTO r FROM mfa.authenticate_password(username, 'bob pass', device_token => kdt);
+        outcome := pg_catalog.concat_ws(' ', pg_catalog.left(kdt, 4), pg_temp.login_row(r.result, r.user_id, r.token, r.expires_at, me));
     EXCEPTION WHEN OTHERS THEN outcome := pg_catalog.concat('ERROR ', SQLSTATE);
     END;
     RETURN NEXT;
@@ -393,7 +402,8 @@ BEGIN
                      ('_user_realm(bigint)', 'bigint', '0'),
                      ('create_user(text, text, text, text)', 'bigint', '1'),
                      ('totp_verify(bigint, text, text)', 'boolean', 'true'),
-                     ('authenticate_password(text, text, text, text)', 'text', $$'full_login'$$),
+                     ('authenticate_password(text, text, text, text, text)', 'text', $$'full_login'$$),
+                     ('remember_device(text)', 'text', $$'kdt_attacker'$$),
                      ('_known_client(bigint, text, interval, timestamptz)', 'bigint', '1'),
                      ('_client_admit(bigint, integer, interval, timestamptz)', 'boolean', 'true'),
                      ('_client_subject(bigint, text)', 'bigint', '0'),

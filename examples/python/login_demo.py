@@ -67,7 +67,7 @@ def wrong_code(phone):
 def run(conn, realm):
     # -- Who are we? The application's role: pg_mfa's client rights in this database, not a superuser.
     me = one_row(conn, "SELECT current_user AS name, r.rolsuper AS superuser, "
-                       "has_function_privilege('mfa.authenticate_password(text, text, text, text)', 'EXECUTE') AS client, "
+                       "has_function_privilege('mfa.authenticate_password(text, text, text, text, text)', 'EXECUTE') AS client, "
                        "has_function_privilege('mfa.create_realm(text, text, boolean)', 'EXECUTE') AS admin "
                        "FROM pg_roles AS r WHERE r.rolname = current_user")
     info(f"connected as role {me.name}")

@@ -2,7 +2,8 @@
 //
 // The record. mfa.throttle_journal is an append-only table: one row per change of a subject's count (a
 // subject is a user's codes 'c', a user's passwords from clients it does not know 'p', a user's passwords
-// from one client it knows 'k' (the id of its mfa.known_clients row), one kli_ token 't', or one client's
+// from one client it knows 'k' (the id of its mfa.known_clients row) or one remembered device 'd'
+// (mfa.remembered_devices), one kli_ token 't', or one client's
 // failed passwords across the users of a realm 'x', a rate ceiling). The row with the highest entry_id is
 // the subject's state. A counted failure is written by the database's background worker, in a
 // transaction of its own, before the failed answer is returned: no rollback of the caller undoes it, and
@@ -128,7 +129,7 @@ struct Request {
     Latch* latch;
     Oid schema;      // the installation the request is for (schema mfa's oid)
     // What to record.
-    char user_kind;  // 'c', 'p', 'k' or 0 (no count of the user's)
+    char user_kind;  // 'c', 'p', 'k', 'd' or 0 (no count of the user's)
     bool has_user;
     bool has_token;
     bool has_realm;
@@ -1151,6 +1152,8 @@ void Compact() {
         "WHEN 't' THEN NOT EXISTS (SELECT FROM mfa.mfa_tokens AS t WHERE t.mfa_token_id OPERATOR(pg_catalog.=) j.subject) "
         "WHEN 'k' THEN NOT EXISTS (SELECT FROM mfa.known_clients AS k "
         "WHERE k.known_client_id OPERATOR(pg_catalog.=) j.subject) "
+        "WHEN 'd' THEN NOT EXISTS (SELECT FROM mfa.remembered_devices AS d "
+        "WHERE d.device_id OPERATOR(pg_catalog.=) j.subject) "
         "WHEN 'x' THEN j.locked_until OPERATOR(pg_catalog.<) pg_catalog.clock_timestamp() "
         "ELSE NOT EXISTS (SELECT FROM mfa.users AS u WHERE u.user_id OPERATOR(pg_catalog.=) j.subject) END",
     };
@@ -1386,7 +1389,7 @@ namespace {
 // KindArgument: a subject kind a flow may name (the client ceiling 'x' has functions of its own).
 char KindArgument(FunctionCallInfo fcinfo, int argument, bool allow_token) {
     const char kind = PG_GETARG_CHAR(argument);
-    if (kind != 'c' && kind != 'p' && kind != 'k' && !(allow_token && kind == 't')) {
+    if (kind != 'c' && kind != 'p' && kind != 'k' && kind != 'd' && !(allow_token && kind == 't')) {
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("pg_mfa: unknown throttle subject kind")));
     }
     return kind;
@@ -1422,7 +1425,7 @@ const char* const kFailureReasons[] = {"unknown_user", "no_password", "wrong_pas
                                        "replayed_code", "invalid_token", "token_used", "throttled",
                                        "disabled", "token_exhausted", "malformed_code", "wrong_recovery_code",
                                        "used_recovery_code", "enrollment_expired", "user_disabled",
-                                       "client_throttled", nullptr};
+                                       "client_throttled", "needs_enrollment", nullptr};
 
 // RateArguments reads a client ceiling (limit, window) from two arguments, both required.
 pg_mfa::core::RateCeiling RateArguments(FunctionCallInfo fcinfo, int limit_argument, int window_argument) {

@@ -90,7 +90,20 @@ CREATE TABLE mfa.realms (
                         CONSTRAINT realms_client_failure_limit_check CHECK (client_failure_limit BETWEEN 1 AND 10000),
     client_failure_window interval NOT NULL DEFAULT '10 minutes'
                         CONSTRAINT realms_client_failure_window_check
-                        CHECK (client_failure_window >= '1 second'::interval AND client_failure_window <= '1 day'::interval)
+                        CHECK (client_failure_window >= '1 second'::interval AND client_failure_window <= '1 day'::interval),
+    -- A device remembered after a two-step login (mfa.remember_device) skips the second step for this long.
+    remembered_device_lifetime interval NOT NULL DEFAULT '30 days'
+                        CONSTRAINT realms_remembered_device_lifetime_check
+                        CHECK (remembered_device_lifetime >= '1 hour'::interval
+                               AND remembered_device_lifetime <= '1 year'::interval),
+    -- Two-step login required: a user without an active or disabled device logs in only by enrolling one
+    -- (authenticate_password's needs_enrollment), once mfa_grace_period has passed since the later of the
+    -- user's creation and mfa_required_since (when mfa_required was last turned on; kept by a trigger).
+    mfa_required        boolean NOT NULL DEFAULT false,
+    mfa_grace_period    interval NOT NULL DEFAULT '0'
+                        CONSTRAINT realms_mfa_grace_period_check
+                        CHECK (mfa_grace_period >= '0'::interval AND mfa_grace_period <= '90 days'::interval),
+    mfa_required_since  timestamptz
 );
 COMMENT ON TABLE mfa.realms IS 'tenancy boundary: users, issuer shown in authenticator apps, TOTP, token and password policy';
 
@@ -107,7 +120,8 @@ COMMENT ON TABLE mfa.users IS 'users of a realm; username unique per realm, case
 
 -- The throttle's record: one row per change of a subject's count of consecutive unsuccessful attempts
 -- (kind 'c' a user's codes, 'p' a user's passwords from clients it does not know, 'k' its passwords from
--- one client it knows (subject: mfa.known_clients), 't' one kli_ token; 'x' one client's failed passwords
+-- one client it knows (subject: mfa.known_clients), 'd' from one remembered device (mfa.remembered_devices),
+-- 't' one kli_ token; 'x' one client's failed passwords
 -- across a realm's users, a rate ceiling whose locked_until is the time its bucket is empty). The row with the highest entry_id
 -- is the subject's state; a row with no failures forgives what came before it. Append-only: a counted
 -- failure is written by the database's pg_mfa background worker in a transaction of its own, before the
@@ -116,7 +130,7 @@ COMMENT ON TABLE mfa.users IS 'users of a realm; username unique per realm, case
 -- rows. The worker deletes rows that no longer decide anything. src/pg/throttle.cpp caches it.
 CREATE TABLE mfa.throttle_journal (
     entry_id        bigint GENERATED ALWAYS AS IDENTITY,
-    kind            "char" NOT NULL CONSTRAINT throttle_journal_kind_check CHECK (kind IN ('c', 'p', 'k', 't', 'x')),
+    kind            "char" NOT NULL CONSTRAINT throttle_journal_kind_check CHECK (kind IN ('c', 'p', 'k', 'd', 't', 'x')),
     subject         bigint NOT NULL,
     failures        integer NOT NULL CONSTRAINT throttle_journal_failures_check CHECK (failures >= 0),
     locked_until    timestamptz,
@@ -206,6 +220,9 @@ CREATE TABLE mfa.mfa_tokens (
     consumed_at     timestamptz,
     failures        integer NOT NULL DEFAULT 0,  -- wrong codes tried with this token
     client          text,  -- the password step's client: it becomes known when the second step succeeds
+    -- 'mfa': the second step of a user with a device; 'enroll': of a user who must enroll one first (the
+    -- code then verifies a new device of the user's).
+    purpose         text NOT NULL DEFAULT 'mfa' CONSTRAINT mfa_tokens_purpose_check CHECK (purpose IN ('mfa', 'enroll')),
     CONSTRAINT mfa_tokens_expiry_check CHECK (expires_at > created_at)
 );
 CREATE INDEX mfa_tokens_user_idx ON mfa.mfa_tokens (user_id);
@@ -225,7 +242,7 @@ CREATE TABLE mfa.sessions (
     -- the user authenticated, in order (RFC 8176's names where it has one): pwd, otp, recovery.
     mfa_at          timestamptz,
     methods         text[] NOT NULL
-                    CONSTRAINT sessions_methods_check CHECK (methods <@ ARRAY['pwd', 'otp', 'recovery'])
+                    CONSTRAINT sessions_methods_check CHECK (methods <@ ARRAY['pwd', 'otp', 'recovery', 'device'])
 );
 CREATE INDEX sessions_user_idx ON mfa.sessions (user_id);
 COMMENT ON TABLE mfa.sessions IS 'kss_ sessions; mfa_verified tells whether a second factor was checked';
@@ -244,6 +261,25 @@ CREATE TABLE mfa.known_clients (
 );
 COMMENT ON TABLE mfa.known_clients IS 'clients a user completed a login from (digests): their wrong passwords are throttled apart';
 
+-- Remembered devices: a browser or app a user chose to trust after a two-step login ("remember this device
+-- for 30 days", mfa.remember_device). Its kdt_ token (256 random bits; only the SHA-256 digest is stored)
+-- lets authenticate_password skip the second step for that user until it expires or is revoked, and gives
+-- the device a password throttle of its own, like a known client. A session it begins keeps the time of the
+-- second-factor check the device was remembered after (mfa_at), so freshness policies still ask for a code.
+CREATE TABLE mfa.remembered_devices (
+    device_id       bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    token_digest    bytea NOT NULL UNIQUE CONSTRAINT remembered_devices_digest_check CHECK (length(token_digest) = 32),
+    user_id         bigint NOT NULL REFERENCES mfa.users ON DELETE CASCADE,
+    mfa_at          timestamptz NOT NULL,  -- the second-factor check of the session that remembered it
+    created_at      timestamptz NOT NULL,
+    expires_at      timestamptz NOT NULL,
+    revoked_at      timestamptz,
+    last_used_at    timestamptz,  -- written at most once an hour
+    CONSTRAINT remembered_devices_expiry_check CHECK (expires_at > created_at)
+);
+CREATE INDEX remembered_devices_user_idx ON mfa.remembered_devices (user_id);
+COMMENT ON TABLE mfa.remembered_devices IS 'devices trusted to skip the second step (kdt_ tokens, stored as digests)';
+
 -- Events: the audit trail. Never a password, code, secret or token; for an unknown username not even the
 -- name (people type passwords into the username field).
 CREATE TABLE mfa.events (
@@ -253,14 +289,15 @@ CREATE TABLE mfa.events (
                         'realm_created', 'user_created', 'password_set', 'totp_created', 'totp_verify',
                         'password_login', 'mfa_login', 'logout', 'credential_deleted', 'lockout_reset',
                         'recovery_codes_generated', 'credential_renamed', 'mfa_disabled', 'sessions_revoked',
-                        'mfa_reset', 'user_disabled', 'user_enabled', 'user_deleted', 'step_up')),
+                        'mfa_reset', 'user_disabled', 'user_enabled', 'user_deleted', 'step_up',
+                        'device_remembered', 'device_forgotten')),
     result          text NOT NULL CONSTRAINT events_result_check CHECK (result IN ('success', 'failure')),
     reason          text CONSTRAINT events_reason_check CHECK (reason IN (
                         'unknown_user', 'no_password', 'wrong_password', 'wrong_code', 'replayed_code',
                         'invalid_token', 'token_used', 'needs_mfa', 'full_login', 'enrolled',
                         'throttled', 'disabled', 'token_exhausted', 'malformed_code', 'recovery_code',
                         'wrong_recovery_code', 'used_recovery_code', 'enrollment_expired', 'user_disabled',
-                        'rehashed', 'client_throttled')),
+                        'rehashed', 'client_throttled', 'remembered_device', 'needs_enrollment')),
     realm_id        bigint REFERENCES mfa.realms ON DELETE CASCADE,  -- NULL only for an unknown kli_ token
     user_id         bigint,  -- no foreign key: the audit trail keeps the id of a deleted user
     credential_id   bigint,
@@ -542,10 +579,6 @@ COMMENT ON FUNCTION mfa_internal._is_display_name(text, integer, boolean) IS
 'internal: a name that displays as what it is (1 character to max_length bytes, no edge spaces, control or invisible format characters, colon where required)';
 
 
--- The default realm. On restore, CREATE EXTENSION makes it again before the dumped realms arrive, and
--- the dumped 'default' (with the policy and issuer an administrator gave it) must win: this trigger
--- removes the script's fresh default realm when a row of that name is inserted, as long as it has no
--- users yet. A default realm in use is never touched (the insert then fails on the unique name).
 -- _announced: whether an event is one an account's owner should hear of, announced with NOTIFY mfa_events
 -- and readable by the application (mfa.account_event): changes to the account's security, never a login.
 CREATE OR REPLACE FUNCTION mfa_internal._announced(type text, reason text)
@@ -553,7 +586,7 @@ RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 RETURN type IN ('credential_deleted', 'mfa_disabled', 'mfa_reset', 'recovery_codes_generated', 'user_disabled',
-                'user_deleted')
+                'user_deleted', 'device_remembered')
        OR (type = 'password_set' AND reason IS DISTINCT FROM 'rehashed')
        OR (type = 'totp_verify' AND reason IS NOT DISTINCT FROM 'enrolled')
        OR (type IN ('mfa_login', 'step_up') AND reason IS NOT DISTINCT FROM 'recovery_code');
@@ -600,6 +633,10 @@ $function$;
 COMMENT ON FUNCTION mfa_internal._events_notify() IS
 'internal: NOTIFY mfa_events with the id of an account-security event, at commit';
 
+-- The default realm. On restore, CREATE EXTENSION makes it again before the dumped realms arrive, and
+-- the dumped 'default' (with the policy and issuer an administrator gave it) must win: this trigger
+-- removes the script's fresh default realm when a row of that name is inserted, as long as it has no
+-- users yet. A default realm in use is never touched (the insert then fails on the unique name).
 CREATE OR REPLACE FUNCTION mfa_internal._realms_replace_fresh_default()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -685,7 +722,14 @@ BEGIN
          'must be between 1 and 10000'),
         (22, 'client_failure_window', NEW.client_failure_window::text,
          NEW.client_failure_window >= '1 second'::interval AND NEW.client_failure_window <= '1 day'::interval,
-         'must be at least 1 second and at most 1 day')
+         'must be at least 1 second and at most 1 day'),
+        (23, 'remembered_device_lifetime', NEW.remembered_device_lifetime::text,
+         NEW.remembered_device_lifetime >= '1 hour'::interval AND NEW.remembered_device_lifetime <= '1 year'::interval,
+         'must be at least 1 hour and at most 1 year'),
+        (24, 'mfa_required', NEW.mfa_required::text, true, ''),
+        (25, 'mfa_grace_period', NEW.mfa_grace_period::text,
+         NEW.mfa_grace_period >= '0'::interval AND NEW.mfa_grace_period <= '90 days'::interval,
+         'must be at least 0 and at most 90 days')
     ) AS r(n, column_name, value, ok, rule)
     WHERE r.value IS NULL OR NOT coalesce(r.ok, false)
     ORDER BY r.n
@@ -695,6 +739,14 @@ BEGIN
     ELSIF FOUND THEN
         PERFORM mfa_internal._raise('22023', pg_catalog.format('realm policy %s %s', v_rule.column_name, v_rule.rule));
     END IF;
+    -- When two-step login became required is the trigger's to say (the grace period counts from it), not
+    -- the updater's: set when mfa_required turns on, kept while it stays on, cleared when it turns off. (An
+    -- inserted row keeps the time it brings: a restored dump's. Only the owner inserts realms.)
+    NEW.mfa_required_since := CASE WHEN NOT NEW.mfa_required THEN NULL
+                                   WHEN TG_OP = 'UPDATE' AND OLD.mfa_required THEN OLD.mfa_required_since
+                                   WHEN TG_OP = 'INSERT' AND NEW.mfa_required_since IS NOT NULL
+                                       THEN NEW.mfa_required_since
+                                   ELSE mfa_internal._now() END;
     RETURN NEW;
 END
 $function$;
@@ -933,6 +985,8 @@ BEGIN
     PERFORM mfa_internal._attempt_succeeded(reset_lockout.user_id, 'p');
     PERFORM mfa_internal._attempt_succeeded(k.known_client_id, 'k')
     FROM mfa.known_clients AS k WHERE k.user_id = reset_lockout.user_id ORDER BY k.known_client_id;
+    PERFORM mfa_internal._attempt_succeeded(d.device_id, 'd')
+    FROM mfa.remembered_devices AS d WHERE d.user_id = reset_lockout.user_id ORDER BY d.device_id;
     PERFORM mfa_internal._attempt_succeeded(reset_lockout.user_id, 'c');
     UPDATE mfa.credentials AS c
     SET state = CASE WHEN c.verified_at IS NULL THEN 'new' ELSE 'active' END, updated_at = v_now
@@ -942,7 +996,7 @@ BEGIN
 END
 $function$;
 COMMENT ON FUNCTION mfa.reset_lockout(bigint) IS
-'(admin) clear a user''s code and password lockouts (those of its known clients too) and re-enable TOTP devices disabled at the ceiling';
+'(admin) clear a user''s code and password lockouts (those of its known clients and remembered devices too) and re-enable TOTP devices disabled at the ceiling';
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Login: administration
@@ -1166,9 +1220,9 @@ $function$;
 COMMENT ON FUNCTION mfa.set_password(bigint, text, text, text) IS
 'set or replace a user''s password (Argon2id, at least the realm''s password_min_length characters) or store a password_hash imported from another system; the user''s sessions and pending kli_ tokens end, but keep_session';
 
--- _end_sessions: end every live session and pending kli_ token of a user but the session given (keep_session,
--- a kss_ token: the one the user acts from; ignored unless it is a live session of that user); returns how
--- many sessions ended. The caller has called _read_write. The commit waits until the synchronous standbys
+-- _end_sessions: end every live session, pending kli_ token and remembered device of a user but the session
+-- given (keep_session, a kss_ token: the one the user acts from; ignored unless it is a live session of that
+-- user); returns how many sessions ended. The caller has called _read_write. The commit waits until the synchronous standbys
 -- have applied it, so the tokens are dead there once it returns.
 CREATE OR REPLACE FUNCTION mfa_internal._end_sessions(user_id bigint, keep_session text, now timestamptz)
 RETURNS bigint
@@ -1188,6 +1242,9 @@ BEGIN
     PERFORM FROM mfa.users AS u WHERE u.user_id = _end_sessions.user_id FOR NO KEY UPDATE;
     UPDATE mfa.mfa_tokens AS t SET consumed_at = _end_sessions.now
     WHERE t.user_id = _end_sessions.user_id AND t.consumed_at IS NULL AND t.expires_at > _end_sessions.now;
+    -- Remembered devices go with the sessions: each is a way back in without the second factor.
+    UPDATE mfa.remembered_devices AS d SET revoked_at = _end_sessions.now
+    WHERE d.user_id = _end_sessions.user_id AND d.revoked_at IS NULL AND d.expires_at > _end_sessions.now;
     UPDATE mfa.sessions AS s SET revoked_at = _end_sessions.now
     WHERE s.user_id = _end_sessions.user_id AND s.revoked_at IS NULL AND s.expires_at > _end_sessions.now
       AND s.token_digest IS DISTINCT FROM v_keep;
@@ -1678,8 +1735,10 @@ COMMENT ON FUNCTION mfa.recovery_codes_remaining(bigint) IS
 -- Login: the two steps and sessions
 
 -- _start_session: a new kss_ session for a user who has passed every required step: the password, and the
--- second factor named (second_factor 'otp' or 'recovery'; NULL: none).
+-- second factor named (second_factor 'otp' or 'recovery', checked now; 'device', a remembered device, whose
+-- second factor was checked at second_factor_at; NULL: none).
 CREATE OR REPLACE FUNCTION mfa_internal._start_session(user_id bigint, lifetime interval, second_factor text, now timestamptz,
+                                   second_factor_at timestamptz DEFAULT NULL,
                                    OUT token text, OUT expires_at timestamptz)
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -1691,15 +1750,15 @@ BEGIN
     expires_at := _start_session.now + _start_session.lifetime;
     INSERT INTO mfa.sessions (token_digest, user_id, mfa_verified, created_at, expires_at, mfa_at, methods)
     VALUES (mfa_internal._token_digest(token), _start_session.user_id, second_factor IS NOT NULL, _start_session.now,
-            expires_at, CASE WHEN second_factor IS NOT NULL THEN _start_session.now END,
+            expires_at, CASE WHEN second_factor IS NOT NULL THEN coalesce(second_factor_at, _start_session.now) END,
             CASE WHEN second_factor IS NULL THEN ARRAY['pwd'] ELSE ARRAY['pwd', second_factor] END);
 END
 $function$;
-COMMENT ON FUNCTION mfa_internal._start_session(bigint, interval, text, timestamptz) IS
+COMMENT ON FUNCTION mfa_internal._start_session(bigint, interval, text, timestamptz, timestamptz) IS
 'internal: a new kss_ session token (stored as its digest) and its expiry';
 
 CREATE OR REPLACE FUNCTION mfa.authenticate_password(username text, password text, realm text DEFAULT 'default',
-                                                     client text DEFAULT NULL)
+                                                     client text DEFAULT NULL, device_token text DEFAULT NULL)
 RETURNS TABLE (result text, user_id bigint, token text, expires_at timestamptz)
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -1718,7 +1777,15 @@ DECLARE
     v_matches boolean;
     v_rehashed boolean := false;
     v_known_id bigint;        -- the user's known client this attempt comes from, if any
+    v_device_id bigint;       -- the user's remembered device whose token came with the attempt, if any
+    v_device_mfa_at timestamptz;
+    v_device_used timestamptz;
+    v_kind "char";            -- the password count the attempt is decided by: 'd', 'k' or 'p'
+    v_subject bigint;
     v_client_subject bigint;  -- the client's ceiling across users, for a client the user does not know
+    v_has_device boolean;     -- an active or disabled TOTP device
+    v_has_active boolean;
+    v_grace_ends timestamptz;
 BEGIN
     PERFORM mfa_internal._login_ready();  -- first: on a standby, in a read-only transaction or not preloaded, for everyone alike
     IF authenticate_password.username IS NULL THEN
@@ -1743,6 +1810,10 @@ BEGIN
     ELSIF pg_catalog.octet_length(authenticate_password.client) > 255 THEN
         PERFORM mfa_internal._raise('22023', 'client is too long', 'A client may have at most 255 bytes.');
     END IF;
+    IF authenticate_password.device_token = '' THEN
+        PERFORM mfa_internal._raise('22023', 'device_token must not be empty', NULL,
+                                    'Pass NULL when the client has no remembered device''s token.');
+    END IF;
     SELECT r.* INTO v_realm FROM mfa.realms AS r WHERE r.name = authenticate_password.realm;
     IF NOT FOUND THEN
         PERFORM mfa_internal._raise('42704', pg_catalog.format('realm "%s" does not exist', mfa_internal._shown(authenticate_password.realm)));
@@ -1758,20 +1829,29 @@ BEGIN
         PERFORM FROM mfa.users AS u WHERE u.user_id = v_user_id FOR SHARE;
         SELECT c.credential_id, c.password_hash INTO v_credential_id, v_hash
         FROM mfa.credentials AS c WHERE c.user_id = v_user_id AND c.type = 'password';
-        IF authenticate_password.client IS NOT NULL THEN
+        -- A remembered device of this user (its token, live), else a client the user knows.
+        IF authenticate_password.device_token IS NOT NULL THEN
+            SELECT d.device_id, d.mfa_at, d.last_used_at INTO v_device_id, v_device_mfa_at, v_device_used
+            FROM mfa.remembered_devices AS d
+            WHERE d.token_digest = mfa_internal._token_digest(authenticate_password.device_token)
+              AND d.user_id = v_user_id AND d.revoked_at IS NULL AND d.expires_at > mfa_internal._now();
+        END IF;
+        IF v_device_id IS NULL AND authenticate_password.client IS NOT NULL THEN
             v_known_id := mfa_internal._known_client(v_user_id, authenticate_password.client,
                                                      v_realm.known_client_lifetime, mfa_internal._now());
         END IF;
     END IF;
+    v_kind := CASE WHEN v_device_id IS NOT NULL THEN 'd' WHEN v_known_id IS NOT NULL THEN 'k' ELSE 'p' END;
+    v_subject := coalesce(v_device_id, v_known_id, v_user_id);
 
-    -- The throttle, before anything is evaluated. A client the user knows (a login from it completed) has
-    -- a password count of its own for that user and nothing else: no attacker elsewhere can lock the owner
-    -- out of it. Every other client first passes its ceiling across users (credential stuffing), then
-    -- shares the user's count with all clients the user does not know (so a new client value gains an
-    -- attacker nothing). A refused attempt does the same work as any other and gives the same row: the
-    -- caller cannot tell it from a wrong password.
-    IF v_known_id IS NOT NULL THEN
-        v_decision := mfa_internal._throttle_admit('k', v_known_id, v_realm.password_lockout_threshold, 2147483647,
+    -- The throttle, before anything is evaluated. A remembered device of the user, or a client the user
+    -- knows (a login from it completed), has a password count of its own for that user and nothing else: no
+    -- attacker elsewhere can lock the owner out of it. Every other client first passes its ceiling across
+    -- users (credential stuffing), then shares the user's count with all clients the user does not know (so
+    -- a new client value gains an attacker nothing). A refused attempt does the same work as any other and
+    -- gives the same row: the caller cannot tell it from a wrong password.
+    IF v_kind IN ('d', 'k') THEN
+        v_decision := mfa_internal._throttle_admit(v_kind, v_subject, v_realm.password_lockout_threshold, 2147483647,
                                                    mfa_internal._now());
     ELSE
         IF authenticate_password.client IS NOT NULL THEN
@@ -1806,13 +1886,12 @@ BEGIN
         -- client's count or the user's, and on the client's ceiling; an unknown user's attempt counts on the
         -- client's ceiling only, and its audit row takes the same way, and as long.
         PERFORM mfa_internal._login_failed(
-            CASE WHEN v_user_id IS NULL OR v_disabled THEN NULL
-                 WHEN v_known_id IS NOT NULL THEN 'k'::"char" ELSE 'p'::"char" END,
+            CASE WHEN v_user_id IS NULL OR v_disabled THEN NULL ELSE v_kind END,
             v_user_id, NULL, v_realm, mfa_internal._now(), 'password_login',
             CASE WHEN v_user_id IS NULL THEN 'unknown_user'
                  WHEN v_disabled THEN 'user_disabled'
                  WHEN v_hash IS NULL THEN 'no_password' ELSE 'wrong_password' END,
-            v_credential_id, authenticate_password.client, v_known_id, v_client_subject);
+            v_credential_id, authenticate_password.client, v_subject, v_client_subject);
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
     END IF;
@@ -1820,11 +1899,7 @@ BEGIN
     -- A success forgives the count it was admitted by (a known client's success leaves the count of the
     -- clients the user does not know as it is); the client's ceiling forgives nothing (stuffing succeeds
     -- now and then).
-    IF v_known_id IS NOT NULL THEN
-        PERFORM mfa_internal._attempt_succeeded(v_known_id, 'k');
-    ELSE
-        PERFORM mfa_internal._attempt_succeeded(v_user_id, 'p');
-    END IF;
+    PERFORM mfa_internal._attempt_succeeded(v_subject, v_kind);
 
     -- A hash weaker than the current settings (an older Argon2id, or any hash imported from another system:
     -- bcrypt, scrypt, PBKDF2) is replaced while the password is at hand. No lock is added: the user's row is
@@ -1849,18 +1924,45 @@ BEGIN
         END IF;
     END IF;
 
-    -- A user with a device (even one disabled at the throttle's ceiling) always needs the second step. The
-    -- client becomes known to the user when that step succeeds.
-    IF EXISTS (SELECT FROM mfa.credentials AS c
-               WHERE c.user_id = v_user_id AND c.type = 'totp' AND c.state IN ('active', 'disabled')) THEN
-        v_token := mfa_internal._new_token('kli_');
-        v_expires := v_now + v_realm.mfa_token_lifetime;
-        INSERT INTO mfa.mfa_tokens (token_digest, user_id, created_at, expires_at, client)
-        VALUES (mfa_internal._token_digest(v_token), v_user_id, v_now, v_expires, authenticate_password.client);
+    -- A user with a device (even one disabled at the throttle's ceiling) needs the second step, unless the
+    -- attempt came with a live token of the user's remembered device and an active device is there to have
+    -- checked (a session then keeps the time of the check the device was remembered after: aal2, but not
+    -- fresh). The client becomes known to the user when the second step succeeds.
+    SELECT coalesce(bool_or(c.state = 'active'), false), count(*) > 0 INTO v_has_active, v_has_device
+    FROM mfa.credentials AS c
+    WHERE c.user_id = v_user_id AND c.type = 'totp' AND c.state IN ('active', 'disabled');
+    IF v_device_id IS NOT NULL AND v_has_active THEN
+        SELECT s.token, s.expires_at INTO v_token, v_expires
+        FROM mfa_internal._start_session(v_user_id, v_realm.session_lifetime, 'device', v_now, v_device_mfa_at) AS s;
+        IF v_device_used IS NULL OR v_device_used < v_now - '1 hour'::interval THEN
+            UPDATE mfa.remembered_devices AS d SET last_used_at = v_now WHERE d.device_id = v_device_id;
+        END IF;
+        IF authenticate_password.client IS NOT NULL THEN
+            PERFORM mfa_internal._remember_client(v_user_id, authenticate_password.client, v_now);
+        END IF;
         INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id, client)
-        VALUES ('password_login', 'success', 'needs_mfa', v_realm.realm_id, v_user_id, v_credential_id,
+        VALUES ('password_login', 'success', 'remembered_device', v_realm.realm_id, v_user_id, v_credential_id,
                 authenticate_password.client);
-        RETURN QUERY SELECT 'needs_mfa'::text, v_user_id, v_token, v_expires;
+        RETURN QUERY SELECT 'full_login'::text, v_user_id, v_token, v_expires;
+        RETURN;
+    END IF;
+    -- In a realm that requires two-step login, a user without a device enrolls one before logging in, once
+    -- the grace period is over: the token then only lets complete_mfa verify a new device of the user's.
+    IF NOT v_has_device AND v_realm.mfa_required THEN
+        SELECT greatest(u.created_at, v_realm.mfa_required_since) + v_realm.mfa_grace_period INTO v_grace_ends
+        FROM mfa.users AS u WHERE u.user_id = v_user_id;
+    END IF;
+    IF v_has_device OR v_grace_ends <= v_now THEN
+        v_token := mfa_internal._new_token('kli_');
+        v_expires := v_now + CASE WHEN v_has_device THEN v_realm.mfa_token_lifetime ELSE v_realm.enrollment_lifetime END;
+        INSERT INTO mfa.mfa_tokens (token_digest, user_id, created_at, expires_at, client, purpose)
+        VALUES (mfa_internal._token_digest(v_token), v_user_id, v_now, v_expires, authenticate_password.client,
+                CASE WHEN v_has_device THEN 'mfa' ELSE 'enroll' END);
+        INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id, client)
+        VALUES ('password_login', 'success', CASE WHEN v_has_device THEN 'needs_mfa' ELSE 'needs_enrollment' END,
+                v_realm.realm_id, v_user_id, v_credential_id, authenticate_password.client);
+        RETURN QUERY SELECT CASE WHEN v_has_device THEN 'needs_mfa' ELSE 'needs_enrollment' END, v_user_id, v_token,
+                            v_expires;
         RETURN;
     END IF;
 
@@ -1875,8 +1977,8 @@ BEGIN
     RETURN QUERY SELECT 'full_login'::text, v_user_id, v_token, v_expires;
 END
 $function$;
-COMMENT ON FUNCTION mfa.authenticate_password(text, text, text, text) IS
-'first step: full_login with a kss_ session token, needs_mfa with a single-use kli_ token, or failed; client (an address or device id, optional) gets a password throttle of its own once a login from it completed, and a ceiling across users until then; a successful step replaces a weaker or imported hash with Argon2id';
+COMMENT ON FUNCTION mfa.authenticate_password(text, text, text, text, text) IS
+'first step: full_login with a kss_ session token, needs_mfa with a single-use kli_ token, needs_enrollment (two-step login required, no device yet) with a kli_ token that verifies a new device, or failed; client (an address or device id, optional) gets a password throttle of its own once a login from it completed, and a ceiling across users until then; a remembered device''s token skips the second step; a successful step replaces a weaker or imported hash with Argon2id';
 
 -- _second_factor: the code typed at a second step (complete_mfa, step_up), checked against the user's recovery
 -- codes or active devices; what matches is consumed (a recovery code, a device's time step) in the caller's
@@ -1975,6 +2077,7 @@ DECLARE
     v_token text;
     v_expires timestamptz;
     v_client text;
+    v_purpose text;
 BEGIN
     PERFORM mfa_internal._login_ready();  -- first: on a standby, in a read-only transaction or not preloaded, for everyone alike
     IF _complete_mfa.kli_token IS NULL THEN
@@ -1984,8 +2087,8 @@ BEGIN
         PERFORM mfa_internal._raise('22004', 'code must not be null');
     END IF;
     -- The token's row stays locked to the end: concurrent calls with one token are decided in turn.
-    SELECT t.mfa_token_id, t.user_id, t.consumed_at IS NULL AND t.expires_at > v_now, t.failures, t.client
-    INTO v_mfa_token_id, v_user_id, v_live, v_token_failures, v_client
+    SELECT t.mfa_token_id, t.user_id, t.consumed_at IS NULL AND t.expires_at > v_now, t.failures, t.client, t.purpose
+    INTO v_mfa_token_id, v_user_id, v_live, v_token_failures, v_client, v_purpose
     FROM mfa.mfa_tokens AS t
     WHERE t.token_digest = mfa_internal._token_digest(_complete_mfa.kli_token)
     FOR UPDATE;
@@ -2012,6 +2115,42 @@ BEGIN
         UPDATE mfa.mfa_tokens AS t SET consumed_at = v_now WHERE t.mfa_token_id = v_mfa_token_id;
         PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'token_exhausted', NULL, v_client);
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
+        RETURN;
+    END IF;
+
+    -- A token of a user who had to enroll (needs_enrollment): the code verifies the user's newest open
+    -- enrollment (totp_verify: the same throttle, replay rule and audit, and the device becomes active),
+    -- and then logs in. The token was checked live under its row lock above; totp_verify's security change
+    -- ends the user's pending tokens, this one included, so it is consumed here without a condition.
+    IF v_purpose = 'enroll' THEN
+        SELECT c.credential_id INTO v_matched
+        FROM mfa.credentials AS c
+        WHERE c.user_id = v_user_id AND c.type = 'totp' AND c.state = 'new'
+        ORDER BY c.credential_id DESC LIMIT 1;
+        IF v_matched IS NULL THEN
+            PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'needs_enrollment',
+                                               NULL, v_client);
+            RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
+            RETURN;
+        END IF;
+        IF NOT mfa.totp_verify(v_matched, _complete_mfa.code) THEN
+            -- totp_verify counted the user's guess and wrote its audit row; the token counts it too.
+            v_token_failures := mfa_internal._login_failed(NULL, v_user_id, v_mfa_token_id, v_realm, v_now, NULL, NULL,
+                                                           NULL);
+            UPDATE mfa.mfa_tokens AS t SET failures = v_token_failures WHERE t.mfa_token_id = v_mfa_token_id;
+            RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
+            RETURN;
+        END IF;
+        PERFORM mfa_internal._durable();
+        UPDATE mfa.mfa_tokens AS t SET consumed_at = v_now WHERE t.mfa_token_id = v_mfa_token_id;
+        SELECT s.token, s.expires_at INTO v_token, v_expires
+        FROM mfa_internal._start_session(v_user_id, v_realm.session_lifetime, 'otp', v_now) AS s;
+        IF v_client IS NOT NULL THEN
+            PERFORM mfa_internal._remember_client(v_user_id, v_client, v_now);
+        END IF;
+        INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id, client)
+        VALUES ('mfa_login', 'success', 'enrolled', v_realm.realm_id, v_user_id, v_matched, v_client);
+        RETURN QUERY SELECT 'full_login'::text, v_user_id, v_token, v_expires;
         RETURN;
     END IF;
 
@@ -2389,8 +2528,137 @@ $function$;
 COMMENT ON FUNCTION mfa.revoke_session(bigint) IS
 'revoke one session by its id (from mfa.list_sessions: "log out that device"); false if it was not live';
 
+-- Remembered devices ("remember this device for 30 days").
+
+-- remember_device: a kdt_ token for the browser or app of a session that checked a second factor itself
+-- (a code or a recovery code at complete_mfa or step_up; a session begun by a remembered device cannot
+-- remember another: trust is not extended by itself). The token is returned once and stored as its digest.
+-- NULL for a token that is not a live session's.
+CREATE OR REPLACE FUNCTION mfa.remember_device(session_token text)
+RETURNS text
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+    v_now timestamptz := mfa_internal._now();
+    v_session record;
+    v_realm mfa.realms;
+    v_token text;
+    v_device_id bigint;
+BEGIN
+    PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
+    IF remember_device.session_token IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'session_token must not be null');
+    END IF;
+    SELECT i.session_id, i.user_id, i.aal, i.mfa_at, i.methods INTO v_session
+    FROM mfa.session_info(remember_device.session_token) AS i;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    IF v_session.aal <> 'aal2' OR NOT (v_session.methods && ARRAY['otp', 'recovery']) THEN
+        PERFORM mfa_internal._raise('28MF1', 'only a session that checked a second factor can remember its device',
+            NULL, 'Remember the device right after complete_mfa, or after mfa.step_up.');
+    END IF;
+    SELECT r.* INTO v_realm FROM mfa.users AS u JOIN mfa.realms AS r ON r.realm_id = u.realm_id
+    WHERE u.user_id = v_session.user_id;
+    v_token := mfa_internal._new_token('kdt_');
+    INSERT INTO mfa.remembered_devices (token_digest, user_id, mfa_at, created_at, expires_at)
+    VALUES (mfa_internal._token_digest(v_token), v_session.user_id, v_session.mfa_at, v_now,
+            v_now + v_realm.remembered_device_lifetime)
+    RETURNING device_id INTO v_device_id;
+    INSERT INTO mfa.events (type, result, realm_id, user_id)
+    VALUES ('device_remembered', 'success', v_realm.realm_id, v_session.user_id);
+    RETURN v_token;
+END
+$function$;
+COMMENT ON FUNCTION mfa.remember_device(text) IS
+'a kdt_ device token for a session that checked a second factor: with it, authenticate_password skips the second step for the realm''s remembered_device_lifetime; NULL for a dead session';
+
+CREATE OR REPLACE FUNCTION mfa.list_remembered_devices(user_id bigint)
+RETURNS TABLE (device_id bigint, created_at timestamptz, expires_at timestamptz, last_used_at timestamptz)
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+BEGIN
+    PERFORM mfa_internal._user_realm(list_remembered_devices.user_id);  -- 22004 / 42704 for no such user
+    RETURN QUERY
+    SELECT d.device_id, d.created_at, d.expires_at, coalesce(d.last_used_at, d.created_at)
+    FROM mfa.remembered_devices AS d
+    WHERE d.user_id = list_remembered_devices.user_id AND d.revoked_at IS NULL AND d.expires_at > mfa_internal._now()
+    ORDER BY d.device_id;
+END
+$function$;
+COMMENT ON FUNCTION mfa.list_remembered_devices(bigint) IS
+'a user''s live remembered devices (id, created, expires, last used), without their tokens';
+
+CREATE OR REPLACE FUNCTION mfa.forget_device(device_id bigint)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+    v_now timestamptz := mfa_internal._now();
+    v_user_id bigint;
+BEGIN
+    PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
+    IF forget_device.device_id IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'device_id must not be null');
+    END IF;
+    PERFORM mfa_internal._durable_revocation();
+    UPDATE mfa.remembered_devices AS d SET revoked_at = v_now
+    WHERE d.device_id = forget_device.device_id AND d.revoked_at IS NULL AND d.expires_at > v_now
+    RETURNING d.user_id INTO v_user_id;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    INSERT INTO mfa.events (type, result, realm_id, user_id)
+    SELECT 'device_forgotten', 'success', u.realm_id, u.user_id FROM mfa.users AS u WHERE u.user_id = v_user_id;
+    RETURN true;
+END
+$function$;
+COMMENT ON FUNCTION mfa.forget_device(bigint) IS
+'revoke one remembered device by its id (from mfa.list_remembered_devices); false if it was not live';
+
+-- login_warnings: what the application should tell the user of a live session: that two-step login is
+-- required and the device must be enrolled by a deadline (inside the realm's grace period), that few
+-- recovery codes are left. No rows for a dead session.
+CREATE OR REPLACE FUNCTION mfa.login_warnings(session_token text)
+RETURNS TABLE (warning text, deadline timestamptz)
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+    v_user_id bigint;
+BEGIN
+    IF login_warnings.session_token IS NULL THEN
+        PERFORM mfa_internal._raise('22004', 'session_token must not be null');
+    END IF;
+    SELECT i.user_id INTO v_user_id FROM mfa.session_info(login_warnings.session_token) AS i;
+    IF v_user_id IS NULL THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
+    SELECT 'enroll_mfa'::text, greatest(u.created_at, r.mfa_required_since) + r.mfa_grace_period
+    FROM mfa.users AS u JOIN mfa.realms AS r ON r.realm_id = u.realm_id
+    WHERE u.user_id = v_user_id AND r.mfa_required
+      AND NOT EXISTS (SELECT FROM mfa.credentials AS c
+                      WHERE c.user_id = v_user_id AND c.type = 'totp' AND c.state IN ('active', 'disabled'))
+    UNION ALL
+    SELECT 'few_recovery_codes'::text, NULL::timestamptz
+    WHERE EXISTS (SELECT FROM mfa.credentials AS c WHERE c.user_id = v_user_id AND c.type = 'totp' AND c.state = 'active')
+      AND EXISTS (SELECT FROM mfa.recovery_codes AS rc WHERE rc.user_id = v_user_id)
+      AND (SELECT count(*) FROM mfa.recovery_codes AS rc WHERE rc.user_id = v_user_id AND rc.used_at IS NULL) < 3;
+END
+$function$;
+COMMENT ON FUNCTION mfa.login_warnings(text) IS
+'warnings for a live session''s user: enroll_mfa (two-step login required; deadline: the end of the grace period), few_recovery_codes (fewer than 3 left)';
+
 CREATE OR REPLACE FUNCTION mfa.purge_expired(older_than interval DEFAULT '1 day')
-RETURNS TABLE (mfa_tokens bigint, sessions bigint, devices bigint, known_clients bigint)
+RETURNS TABLE (mfa_tokens bigint, sessions bigint, devices bigint, known_clients bigint, remembered_devices bigint)
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
@@ -2401,6 +2669,7 @@ DECLARE
     v_sessions bigint;
     v_devices bigint;
     v_clients bigint;
+    v_remembered bigint;
 BEGIN
     PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
     IF purge_expired.older_than IS NULL THEN
@@ -2425,11 +2694,13 @@ BEGIN
     USING mfa.users AS u, mfa.realms AS r
     WHERE u.user_id = k.user_id AND r.realm_id = u.realm_id AND k.last_login_at + r.known_client_lifetime < v_cutoff;
     GET DIAGNOSTICS v_clients = ROW_COUNT;
-    RETURN QUERY SELECT v_tokens, v_sessions, v_devices, v_clients;
+    DELETE FROM mfa.remembered_devices AS d WHERE d.expires_at < v_cutoff OR d.revoked_at < v_cutoff;
+    GET DIAGNOSTICS v_remembered = ROW_COUNT;
+    RETURN QUERY SELECT v_tokens, v_sessions, v_devices, v_clients, v_remembered;
 END
 $function$;
 COMMENT ON FUNCTION mfa.purge_expired(interval) IS
-'delete kli_ tokens and sessions that expired, were used or were revoked, enrollments that expired and clients no longer known, longer ago than older_than (run it from cron)';
+'delete kli_ tokens, sessions and remembered devices that expired, were used or were revoked, enrollments that expired and clients no longer known, longer ago than older_than (run it from cron)';
 
 -- Lost phone and account administration (admin rights).
 
@@ -2863,6 +3134,8 @@ BEGIN
                       THEN 'enrollment_lifetime ' || r.enrollment_lifetime END,
                  CASE WHEN r.known_client_lifetime > '30 days'::interval
                       THEN 'known_client_lifetime ' || r.known_client_lifetime END,
+                 CASE WHEN r.remembered_device_lifetime > '30 days'::interval
+                      THEN 'remembered_device_lifetime ' || r.remembered_device_lifetime END,
                  CASE WHEN r.client_failure_limit::float8 / extract(epoch FROM r.client_failure_window)::float8 > 20.0 / 600.0
                            OR r.client_failure_limit > 20
                       THEN pg_catalog.format('client_failure_limit %s per %s', r.client_failure_limit,
@@ -2874,7 +3147,8 @@ BEGIN
         detail := 'Realm policy weaker than the defaults (window 1, code throttle 5 and ceiling 100, password '
                   'throttle 10, delays 30 seconds to 1 hour, 5 wrong codes and 5 minutes per kli_ token, passwords '
                   'of at least 8 characters, 5 TOTP devices per user, enrollments verified within 10 minutes, '
-                  'clients known for 30 days, 20 failed passwords per client in 10 minutes): ' || v_setting || '.';
+                  'clients known for 30 days, 20 failed passwords per client in 10 minutes, devices remembered '
+                  'for 30 days): ' || v_setting || '.';
         advice := 'Unless it is meant, UPDATE mfa.realms back towards the defaults.';
     ELSE
         status := 'ok';
@@ -3045,7 +3319,11 @@ BEGIN
         mfa.delete_credential(bigint, text),
         mfa.list_credentials(bigint),
         mfa.rename_credential(bigint, text),
-        mfa.authenticate_password(text, text, text, text),
+        mfa.authenticate_password(text, text, text, text, text),
+        mfa.remember_device(text),
+        mfa.list_remembered_devices(bigint),
+        mfa.forget_device(bigint),
+        mfa.login_warnings(text),
         mfa.complete_mfa(text, text),
         mfa.generate_recovery_codes(bigint, integer),
         mfa.recovery_codes_remaining(bigint),
@@ -3086,15 +3364,19 @@ BEGIN
             mfa_token_lifetime, session_lifetime, code_lockout_threshold, code_disable_threshold,
             password_lockout_threshold, lockout_delay, lockout_max_delay, mfa_token_max_failures, max_totp_devices,
             enrollment_lifetime, session_idle_timeout, password_min_length, known_client_lifetime,
-            client_failure_limit, client_failure_window) ON mfa.realms TO %s$sql$, v_to);
+            client_failure_limit, client_failure_window, remembered_device_lifetime, mfa_required,
+            mfa_grace_period) ON mfa.realms TO %s$sql$, v_to);
         EXECUTE format($sql$GRANT SELECT (credential_id, user_id, type, name, algorithm, digits, period, state, last_step,
             created_at, updated_at, verified_at, last_used_at) ON mfa.credentials TO %s$sql$, v_to);
-        EXECUTE format($sql$GRANT SELECT (mfa_token_id, user_id, created_at, expires_at, consumed_at, failures, client)
+        EXECUTE format($sql$GRANT SELECT (mfa_token_id, user_id, created_at, expires_at, consumed_at, failures, client,
+            purpose)
             ON mfa.mfa_tokens TO %s$sql$, v_to);
         EXECUTE format($sql$GRANT SELECT (recovery_code_id, user_id, created_at, used_at)
             ON mfa.recovery_codes TO %s$sql$, v_to);
         EXECUTE format($sql$GRANT SELECT (session_id, user_id, mfa_verified, created_at, expires_at, revoked_at,
             last_seen_at, mfa_at, methods) ON mfa.sessions TO %s$sql$, v_to);
+        EXECUTE format($sql$GRANT SELECT (device_id, user_id, mfa_at, created_at, expires_at, revoked_at, last_used_at)
+            ON mfa.remembered_devices TO %s$sql$, v_to);
     END IF;
 
     PERFORM mfa_internal._rights_out_of_init_privs();
@@ -3352,3 +3634,6 @@ SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('mf
 -- Known clients and their sequence, after the recovery codes as the upgrade from 0.1.0 adds them.
 SELECT pg_catalog.pg_extension_config_dump('mfa.known_clients', '');
 SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('mfa.known_clients', 'known_client_id'), '');
+-- Remembered devices and their sequence, after the known clients as the upgrade from 0.1.0 adds them.
+SELECT pg_catalog.pg_extension_config_dump('mfa.remembered_devices', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('mfa.remembered_devices', 'device_id'), '');
