@@ -94,7 +94,7 @@ ORDER BY p.proname;
 SELECT p.oid::regprocedure AS writes_tables, p.provolatile AS volatile, p.proparallel AS parallel
 FROM pg_proc AS p
 WHERE p.pronamespace IN ('mfa'::regnamespace, 'mfa_internal'::regnamespace)
-  AND p.prosrc ~* '\m(insert\s+into|update\s+mfa\.|delete\s+from)\M'
+  AND p.prosrc ~* '\m(insert\s+into|update\s+mfa\.[a-z_]+|delete\s+from)\M'
 ORDER BY p.proname;
 
 -- SECURITY DEFINER: exactly the public functions that reach the protected tables, owned by a superuser
