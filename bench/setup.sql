@@ -39,8 +39,9 @@ BEGIN
     SELECT 2 * u, u, 'totp', 'Phone', 'sha1', 6, 30, 'active', clock_timestamp()
     FROM generate_series(1, n) AS u;
     INSERT INTO mfa.totp_secrets (credential_id, otp_secret) SELECT 2 * u, load.secret FROM generate_series(1, n) AS u;
-    INSERT INTO mfa.sessions (session_id, token_digest, user_id, mfa_verified, created_at, expires_at)
-    SELECT u, mfa_internal._token_digest('kss_' || lpad(u::text, 43, 'x')), u, true, clock_timestamp(), session_expiry
+    INSERT INTO mfa.sessions (session_id, token_digest, user_id, mfa_verified, created_at, expires_at, mfa_at, methods)
+    SELECT u, mfa_internal._token_digest('kss_' || lpad(u::text, 43, 'x')), u, true, clock_timestamp(), session_expiry,
+           clock_timestamp(), ARRAY['pwd', 'otp']
     FROM generate_series(1, n) AS u;
     PERFORM setval(pg_get_serial_sequence('mfa.users', 'user_id'), n);
     PERFORM setval(pg_get_serial_sequence('mfa.credentials', 'credential_id'), 2 * n);

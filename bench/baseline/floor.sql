@@ -85,8 +85,8 @@ BEGIN
     v_token := nextval('bench_floor.session_seq')::text;
     v_token := 'kss_' || lpad(to_hex(hashtext(v_token)), 8, '0') || lpad(v_token, 20, 'y');
     v_expires := v_now + v_realm.session_lifetime;
-    INSERT INTO mfa.sessions (token_digest, user_id, mfa_verified, created_at, expires_at)
-    VALUES (convert_to(v_token, 'UTF8'), v_user_id, true, v_now, v_expires);
+    INSERT INTO mfa.sessions (token_digest, user_id, mfa_verified, created_at, expires_at, mfa_at, methods)
+    VALUES (convert_to(v_token, 'UTF8'), v_user_id, true, v_now, v_expires, v_now, ARRAY['pwd', 'otp']);
     INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
     VALUES ('mfa_login', 'success', 'full_login', v_realm.realm_id, v_user_id, v_matched);
     RETURN QUERY SELECT 'full_login'::text, v_user_id, v_token, v_expires;

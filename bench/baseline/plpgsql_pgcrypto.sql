@@ -134,8 +134,8 @@ BEGIN
     END IF;
     v_token := 'kss_' || rtrim(translate(encode(public.gen_random_bytes(32), 'base64'), '+/', '-_'), '=');
     v_expires := v_now + v_realm.session_lifetime;
-    INSERT INTO mfa.sessions (token_digest, user_id, mfa_verified, created_at, expires_at)
-    VALUES (public.digest(v_token, 'sha256'), v_user_id, true, v_now, v_expires);
+    INSERT INTO mfa.sessions (token_digest, user_id, mfa_verified, created_at, expires_at, mfa_at, methods)
+    VALUES (public.digest(v_token, 'sha256'), v_user_id, true, v_now, v_expires, v_now, ARRAY['pwd', 'otp']);
     INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id)
     VALUES ('mfa_login', 'success', 'full_login', v_realm.realm_id, v_user_id, v_matched);
     RETURN QUERY SELECT 'full_login'::text, v_user_id, v_token, v_expires;
