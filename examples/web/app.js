@@ -200,14 +200,20 @@ async function home(req, res, cookies) {
     ${escapeHtml(info.expires_at.toISOString())}.</p>${twoStep}`, true));
 }
 
-function signupForm(message = '') {
-  return page('Sign up', `${errorLine(message)}
-<form method="post" action="/signup">
+// The sign-up and login forms: a username and a password (autocomplete tells a password manager which).
+function credentialsForm(signingUp, message) {
+  const [title, action, autocomplete] = signingUp
+    ? ['Sign up', 'signup', 'new-password'] : ['Log in', 'login', 'current-password'];
+  return page(title, `${errorLine(message)}
+<form method="post" action="/${action}">
   <label>Username <input type="text" name="username" autocomplete="username" required></label>
-  <label>Password <input type="password" name="password" autocomplete="new-password" required></label>
-  <button id="signup">Sign up</button>
+  <label>Password <input type="password" name="password" autocomplete="${autocomplete}" required></label>
+  <button id="${action}">${title}</button>
 </form>`);
 }
+
+const signupForm = (message = '') => credentialsForm(true, message);
+const loginForm = (message = '') => credentialsForm(false, message);
 
 async function signup(req, res) {
   const form = await readForm(req);
@@ -241,21 +247,16 @@ async function passwordStep(req, username, password, deviceToken) {
   return rows[0];
 }
 
+// secondsUntil: a cookie's Max-Age for a token that expires at the given time.
+function secondsUntil(expiresAt) {
+  return Math.max(0, Math.floor((expiresAt - Date.now()) / 1000));
+}
+
 function sessionCookies(login) {
   if (login.result !== 'full_login') {
     return [];
   }
-  const seconds = Math.max(0, Math.floor((login.expires_at - Date.now()) / 1000));
-  return [cookie(SESSION_COOKIE, login.token, seconds), clearCookie(LOGIN_COOKIE)];
-}
-
-function loginForm(message = '') {
-  return page('Log in', `${errorLine(message)}
-<form method="post" action="/login">
-  <label>Username <input type="text" name="username" autocomplete="username" required></label>
-  <label>Password <input type="password" name="password" autocomplete="current-password" required></label>
-  <button id="login">Log in</button>
-</form>`);
+  return [cookie(SESSION_COOKIE, login.token, secondsUntil(login.expires_at)), clearCookie(LOGIN_COOKIE)];
 }
 
 async function login(req, res, cookies) {
@@ -265,8 +266,7 @@ async function login(req, res, cookies) {
   if (result.result === 'full_login') {
     redirect(res, '/', sessionCookies(result));
   } else if (result.result === 'needs_mfa') {
-    const seconds = Math.max(0, Math.floor((result.expires_at - Date.now()) / 1000));
-    redirect(res, '/login/code', [cookie(LOGIN_COOKIE, result.token, seconds)]);
+    redirect(res, '/login/code', [cookie(LOGIN_COOKIE, result.token, secondsUntil(result.expires_at))]);
   } else if (result.result === 'needs_enrollment') {
     // The realm requires two-step login and the user has no device: this example does not cover it (see
     // README.md: complete_mfa with the kli_ token and a new device's first code).
