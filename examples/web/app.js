@@ -85,7 +85,11 @@ function parseCookies(req) {
   for (const part of (req.headers.cookie || '').split(';')) {
     const eq = part.indexOf('=');
     if (eq > 0) {
-      cookies[part.slice(0, eq).trim()] = decodeURIComponent(part.slice(eq + 1).trim());
+      try {
+        cookies[part.slice(0, eq).trim()] = decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        // A malformed cookie (not ours: ours are URI-encoded) is ignored.
+      }
     }
   }
   return cookies;

@@ -85,7 +85,7 @@ class Browser:
         self.screenshots = screenshots
         options = webdriver.ChromeOptions()
         options.binary_location = "/usr/bin/chromium"
-        for argument in ("--headless", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=820,620"):
+        for argument in ("--headless", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=820,720"):
             options.add_argument(argument)
         self.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
         self.driver.set_page_load_timeout(30)
