@@ -27,7 +27,6 @@ from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 PERIOD = 30
@@ -117,12 +116,14 @@ class Browser:
         self.click(button)
 
     def click(self, element_id):
-        """click: clicks the element and waits until the next page has loaded."""
-        old = self.driver.find_element(By.TAG_NAME, "html")
+        """click: clicks the element and waits until the next page has loaded. The old page is marked with a
+        property of its window (a new document gets a new window object); the wait polls for an unmarked,
+        complete document and ignores the errors ChromeDriver may raise while one document replaces another
+        (such as "Node with given id does not belong to the document")."""
+        self.driver.execute_script("window.pgMfaOldPage = true;")
         self.driver.find_element(By.ID, element_id).click()
-        WebDriverWait(self.driver, 20).until(expected_conditions.staleness_of(old))
-        WebDriverWait(self.driver, 20).until(
-            lambda d: d.execute_script("return document.readyState") == "complete")
+        WebDriverWait(self.driver, 20, poll_frequency=0.05, ignored_exceptions=(WebDriverException,)).until(
+            lambda d: d.execute_script("return !window.pgMfaOldPage && document.readyState === 'complete';"))
 
     def cookie(self, name):
         return self.driver.get_cookie(name)
