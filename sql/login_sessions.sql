@@ -90,6 +90,49 @@ SELECT result FROM mfa.complete_mfa(:'kli_used', mfa.totp_code(:'bob_sec', to_ti
 -- A negative interval: 22023.
 SELECT pg_temp.sqlstate_of($$SELECT mfa.purge_expired('-1 second')$$) AS negative;
 
+-- validate_session and session_info read the rows directly (src/pg/session_functions.cpp). Every way of
+-- calling a set-returning function gets the same answer: in FROM, in the select list, and once per row of a
+-- LATERAL join (each token looked up again: live, revoked, unknown, live).
+SELECT token AS s6 FROM mfa.authenticate_password('alice@example.com', 'alice pw') \gset
+SELECT mfa.validate_session(:'s6') IS NOT NULL AS in_select_list,
+       (SELECT count(*) FROM (SELECT mfa.validate_session('kss_unknown')) AS x) AS unknown_in_select_list;
+SELECT t.n, v.user_id = :alice AS alice, v.realm
+FROM (VALUES (1, :'s6'), (2, :'s1'), (3, 'kss_unknown'), (4, :'s5')) AS t(n, token)
+LEFT JOIN LATERAL mfa.validate_session(t.token) AS v ON true
+ORDER BY t.n;
+SELECT i.user_id = :alice AS alice, i.realm, i.aal, i.mfa_at, i.methods FROM mfa.session_info(:'s6') AS i;
+-- In a transaction: the function sees the transaction's own changes (the query's snapshot), and they are
+-- gone with a rollback.
+BEGIN;
+UPDATE mfa.sessions SET revoked_at = to_timestamp(2000090000) WHERE token_digest = sha256(convert_to(:'s6', 'UTF8'));
+SELECT count(*) AS s6_rows_revoked_in_transaction FROM mfa.validate_session(:'s6');
+ROLLBACK;
+SELECT count(*) AS s6_rows_after_rollback FROM mfa.validate_session(:'s6');
+-- A disabled user's session is not live, whether or not it was revoked (mfa.disable_user revokes them all;
+-- here only the user's row says so, in a transaction rolled back).
+BEGIN;
+UPDATE mfa.users SET disabled_at = to_timestamp(2000090000) WHERE user_id = :alice;
+SELECT count(*) AS s6_rows_user_disabled FROM mfa.validate_session(:'s6');
+SELECT count(*) AS s6_info_rows_user_disabled FROM mfa.session_info(:'s6');
+ROLLBACK;
+SELECT count(*) AS s6_rows_user_enabled FROM mfa.validate_session(:'s6');
+-- The realm's idle timeout counts from the last time the session was seen (here: made at T + 90000 s).
+UPDATE mfa.realms SET session_idle_timeout = '30 minutes' WHERE name = 'default';
+SET pg_mfa.clock_override = 2000091799;
+SELECT count(*) AS s6_rows_idle_29m59s FROM mfa.validate_session(:'s6');
+SET pg_mfa.clock_override = 2000091800;
+SELECT count(*) AS s6_rows_idle_30m FROM mfa.validate_session(:'s6');
+UPDATE mfa.realms SET session_idle_timeout = NULL WHERE name = 'default';
+SELECT count(*) AS s6_rows_no_idle_timeout FROM mfa.validate_session(:'s6');
+-- The relations are found once per backend; a reinstall in the same connection makes new ones, and the
+-- functions find those (no stale relation is read).
+DROP EXTENSION pg_mfa;
+CREATE EXTENSION pg_mfa;
+SELECT count(*) AS old_token_after_reinstall FROM mfa.validate_session(:'s6');
+SELECT mfa.create_user('dora@example.com', 'dora pass') AS dora \gset
+SELECT token AS s7 FROM mfa.authenticate_password('dora@example.com', 'dora pass') \gset
+SELECT v.user_id = :dora AS dora, v.realm FROM mfa.validate_session(:'s7') AS v;
+
 -- The server is still up.
 SELECT 1 AS still_up;
 

@@ -8,8 +8,13 @@
 extern "C" {
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
 #include "utils/elog.h"
 #include "utils/builtins.h"
+#include "catalog/pg_proc.h"
+#include "utils/inval.h"
+#include "utils/syscache.h"
 
 PG_FUNCTION_INFO_V1(pg_mfa_now);
 PG_FUNCTION_INFO_V1(pg_mfa_totp_match);
@@ -19,6 +24,7 @@ PG_FUNCTION_INFO_V1(pg_mfa_durable);
 PG_FUNCTION_INFO_V1(pg_mfa_login_ready);
 PG_FUNCTION_INFO_V1(pg_mfa_raise);
 PG_FUNCTION_INFO_V1(pg_mfa_read_write);
+PG_FUNCTION_INFO_V1(pg_mfa_complete_mfa);
 }
 
 namespace core = pg_mfa::core;
@@ -208,3 +214,60 @@ Datum TotpMatchResult(FunctionCallInfo fcinfo, const core::WindowMatch& match) {
 }
 
 }  // namespace pg_mfa::pg
+
+// mfa.complete_mfa(token text, code text) -> TABLE (result, user_id, token, expires_at): the body is the
+// PL/pgSQL function mfa_internal._complete_mfa(kli_token text, code text). The public function cannot be
+// PL/pgSQL itself (its IN parameter `token` has the name of an output column, which PL/pgSQL refuses), and a
+// SQL wrapper would be parsed and planned again at every call (PostgreSQL 15 keeps no plan of a SQL
+// function across queries). So the public function hands its own call to the body: same arguments, same
+// ReturnSetInfo (the body fills in the result set, materialized). It is SECURITY DEFINER with a search_path
+// clause in the script, like every function that reaches protected tables; the body is found by its
+// schema-qualified name.
+namespace {
+
+Oid complete_mfa_body = InvalidOid;
+bool complete_mfa_callback = false;
+
+void ForgetCompleteMfaBody(Datum, int, uint32) {
+    complete_mfa_body = InvalidOid;  // any change in pg_proc: look the body up again at the next call
+}
+
+Oid CompleteMfaBody() {
+    if (!OidIsValid(complete_mfa_body)) {
+        if (!complete_mfa_callback) {
+            CacheRegisterSyscacheCallback(PROCOID, ForgetCompleteMfaBody, (Datum) 0);
+            complete_mfa_callback = true;
+        }
+        const Oid schema = get_namespace_oid("mfa_internal", false);
+        Oid argument_types[2] = {TEXTOID, TEXTOID};
+        oidvector* arguments = buildoidvector(argument_types, 2);
+        const Oid body = GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid, CStringGetDatum("_complete_mfa"),
+                                         PointerGetDatum(arguments), ObjectIdGetDatum(schema));
+        if (!OidIsValid(body)) {
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_FUNCTION),
+                            errmsg("pg_mfa's function mfa_internal._complete_mfa(text, text) is missing"),
+                            errhint("Reinstall pg_mfa.")));
+        }
+        complete_mfa_body = body;
+    }
+    return complete_mfa_body;
+}
+
+}  // namespace
+
+extern "C" Datum pg_mfa_complete_mfa(PG_FUNCTION_ARGS) {
+    const Oid body = CompleteMfaBody();
+    FmgrInfo* flinfo = static_cast<FmgrInfo*>(fcinfo->flinfo->fn_extra);
+    if (flinfo == nullptr || flinfo->fn_oid != body) {
+        flinfo = static_cast<FmgrInfo*>(MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(FmgrInfo)));
+        fmgr_info_cxt(body, flinfo, fcinfo->flinfo->fn_mcxt);
+        fcinfo->flinfo->fn_extra = flinfo;
+    }
+    LOCAL_FCINFO(inner, 2);
+    InitFunctionCallInfoData(*inner, flinfo, 2, fcinfo->fncollation, fcinfo->context, fcinfo->resultinfo);
+    inner->args[0] = fcinfo->args[0];
+    inner->args[1] = fcinfo->args[1];
+    const Datum result = FunctionCallInvoke(inner);
+    fcinfo->isnull = inner->isnull;
+    return result;
+}

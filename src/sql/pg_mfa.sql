@@ -331,7 +331,6 @@ COMMENT ON TABLE mfa.rights IS 'roles given pg_mfa rights in this database (mfa.
 CREATE OR REPLACE FUNCTION mfa.base32_encode(data bytea)
 RETURNS text
 LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_base32_encode';
 COMMENT ON FUNCTION mfa.base32_encode(bytea) IS
 'RFC 4648 base32 of the bytes, upper case, without padding (the form authenticator apps take)';
@@ -339,7 +338,6 @@ COMMENT ON FUNCTION mfa.base32_encode(bytea) IS
 CREATE OR REPLACE FUNCTION mfa.base32_decode(data text)
 RETURNS bytea
 LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_base32_decode';
 COMMENT ON FUNCTION mfa.base32_decode(text) IS
 'bytes of RFC 4648 base32 text; any case, spaces and "=" ignored; rejects other characters and non-zero trailing bits (22P02)';
@@ -347,7 +345,6 @@ COMMENT ON FUNCTION mfa.base32_decode(text) IS
 CREATE OR REPLACE FUNCTION mfa.hotp_code(secret text, counter bigint, digits integer DEFAULT 6, algorithm text DEFAULT 'sha1')
 RETURNS text
 LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_hotp_code';
 COMMENT ON FUNCTION mfa.hotp_code(text, bigint, integer, text) IS
 'RFC 4226 HOTP code of a base32 secret at a counter: digits 6-8, algorithm sha1, sha256 or sha512';
@@ -356,7 +353,6 @@ CREATE OR REPLACE FUNCTION mfa.totp_code(secret text, at timestamptz DEFAULT pg_
                               digits integer DEFAULT 6, period integer DEFAULT 30, algorithm text DEFAULT 'sha1')
 RETURNS text
 LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_totp_code';
 COMMENT ON FUNCTION mfa.totp_code(text, timestamptz, integer, integer, text) IS
 'RFC 6238 TOTP code of a base32 secret at a time (default: the wall clock), 64-bit time';
@@ -364,7 +360,6 @@ COMMENT ON FUNCTION mfa.totp_code(text, timestamptz, integer, integer, text) IS
 CREATE OR REPLACE FUNCTION mfa.generate_secret(bytes integer DEFAULT 20)
 RETURNS text
 LANGUAGE c VOLATILE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_generate_secret';
 COMMENT ON FUNCTION mfa.generate_secret(integer) IS
 'a new random TOTP secret from a CSPRNG, base32; 20 bytes (160 bits, RFC 4226) unless told otherwise (16-64)';
@@ -373,7 +368,6 @@ CREATE OR REPLACE FUNCTION mfa.otpauth_uri(secret text, account text, issuer tex
                                 period integer DEFAULT 30, algorithm text DEFAULT 'sha1')
 RETURNS text
 LANGUAGE c IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_otpauth_uri';
 COMMENT ON FUNCTION mfa.otpauth_uri(text, text, text, integer, integer, text) IS
 'otpauth://totp/ provisioning URI (Key URI format) with label and issuer percent-encoded per RFC 3986; NULL issuer: none';
@@ -384,7 +378,6 @@ COMMENT ON FUNCTION mfa.otpauth_uri(text, text, text, integer, integer, text) IS
 CREATE OR REPLACE FUNCTION mfa.hash_password(password text)
 RETURNS text
 LANGUAGE c VOLATILE STRICT PARALLEL SAFE COST 10000
-SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_hash_password';
 COMMENT ON FUNCTION mfa.hash_password(text) IS
 'Argon2id PHC string of a password (1-1024 bytes) with a random salt, at the pg_mfa.argon2_* settings';
@@ -392,7 +385,6 @@ COMMENT ON FUNCTION mfa.hash_password(text) IS
 CREATE OR REPLACE FUNCTION mfa.verify_password(password text, hash text)
 RETURNS boolean
 LANGUAGE c STABLE STRICT PARALLEL SAFE COST 10000
-SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_verify_password';
 COMMENT ON FUNCTION mfa.verify_password(text, text) IS
 'whether the password matches a hash: Argon2id/Argon2i PHC, bcrypt, scrypt or PBKDF2-SHA256 (passlib, Django); constant-time compare, bounded cost, cancellable';
@@ -400,7 +392,6 @@ COMMENT ON FUNCTION mfa.verify_password(text, text) IS
 CREATE OR REPLACE FUNCTION mfa.password_needs_rehash(hash text)
 RETURNS boolean
 LANGUAGE c STABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_password_needs_rehash';
 COMMENT ON FUNCTION mfa.password_needs_rehash(text) IS
 'whether a stored hash is not Argon2id at the current pg_mfa.argon2_* settings (rehash at the next login)';
@@ -411,7 +402,6 @@ COMMENT ON FUNCTION mfa.password_needs_rehash(text) IS
 CREATE OR REPLACE FUNCTION mfa.qr_svg(data text)
 RETURNS text
 LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_qr_svg';
 COMMENT ON FUNCTION mfa.qr_svg(text) IS
 'QR code (level M, byte mode, 4-module quiet zone) of the text as a standalone SVG document';
@@ -419,7 +409,6 @@ COMMENT ON FUNCTION mfa.qr_svg(text) IS
 CREATE OR REPLACE FUNCTION mfa.qr_text(data text, invert boolean DEFAULT false)
 RETURNS text
 LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_qr_text';
 COMMENT ON FUNCTION mfa.qr_text(text, boolean) IS
 'QR code of the text drawn with Unicode half blocks for a terminal (invert for dark-on-light terminals)';
@@ -430,7 +419,6 @@ COMMENT ON FUNCTION mfa.qr_text(text, boolean) IS
 CREATE OR REPLACE FUNCTION mfa_internal._now()
 RETURNS timestamptz
 LANGUAGE c VOLATILE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_now';
 COMMENT ON FUNCTION mfa_internal._now() IS
 'internal: the clock of the login flows (the wall clock, or the superuser-only pg_mfa.clock_override)';
@@ -439,7 +427,6 @@ CREATE OR REPLACE FUNCTION mfa_internal._totp_match(secret bytea, code text, at 
                                 period integer, algorithm text, last_step bigint)
 RETURNS bigint
 LANGUAGE c STABLE CALLED ON NULL INPUT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_totp_match';
 COMMENT ON FUNCTION mfa_internal._totp_match(bytea, text, timestamptz, integer, integer, integer, text, bigint) IS
 'internal: the time step a code matches within the window and after last_step, -1 for a replayed code, else NULL; constant time';
@@ -473,14 +460,12 @@ COMMENT ON FUNCTION mfa_internal._secret_key_state() IS
 CREATE OR REPLACE FUNCTION mfa_internal._new_token(prefix text)
 RETURNS text
 LANGUAGE c VOLATILE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_new_token';
 COMMENT ON FUNCTION mfa_internal._new_token(text) IS 'internal: prefix followed by 256 random bits in base64url';
 
 CREATE OR REPLACE FUNCTION mfa_internal._token_digest(token text)
 RETURNS bytea
 LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_token_digest';
 COMMENT ON FUNCTION mfa_internal._token_digest(text) IS 'internal: SHA-256 of a token, the only form in which tokens are stored';
 
@@ -510,7 +495,6 @@ COMMENT ON FUNCTION mfa_internal._recovery_digest(bigint, text) IS
 CREATE OR REPLACE FUNCTION mfa_internal._password_check(password text, hash text)
 RETURNS boolean
 LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL SAFE COST 10000
-SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_password_check';
 COMMENT ON FUNCTION mfa_internal._password_check(text, text) IS
 'internal: verify_password, where a NULL hash (no such user, no password) does the same Argon2id work and is false';
@@ -2057,7 +2041,7 @@ COMMENT ON FUNCTION mfa_internal._second_factor(bigint, text, mfa.realms, timest
 'internal: check and consume a second-step code (TOTP or recovery) of a user; the outcome names what matched or why nothing did';
 
 -- complete_mfa's IN parameter `token` has the name of an output column, which PL/pgSQL cannot compile;
--- the public function is a SQL wrapper around this one.
+-- the public function (C, src/pg/login_functions.cpp) hands its call to this one.
 CREATE OR REPLACE FUNCTION mfa_internal._complete_mfa(kli_token text, code text)
 RETURNS TABLE (result text, user_id bigint, token text, expires_at timestamptz)
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -2204,13 +2188,13 @@ END
 $function$;
 COMMENT ON FUNCTION mfa_internal._complete_mfa(text, text) IS 'internal: the body of mfa.complete_mfa';
 
+-- The public function hands its call to the PL/pgSQL body above (src/pg/login_functions.cpp): a SQL wrapper
+-- would be parsed and planned again at every call.
 CREATE OR REPLACE FUNCTION mfa.complete_mfa(token text, code text)
 RETURNS TABLE (result text, user_id bigint, token text, expires_at timestamptz)
-LANGUAGE sql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+LANGUAGE c VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SECURITY DEFINER ROWS 1
 SET search_path = pg_catalog, pg_temp
-AS $function$
-    SELECT * FROM mfa_internal._complete_mfa($1, $2);
-$function$;
+AS 'MODULE_PATHNAME', 'pg_mfa_complete_mfa';
 COMMENT ON FUNCTION mfa.complete_mfa(text, text) IS
 'second step: full_login with a kss_ session token when the kli_ token is live and the code is valid, else failed';
 
@@ -2219,46 +2203,24 @@ COMMENT ON FUNCTION mfa.complete_mfa(text, text) IS
 -- user not disabled. Its assurance is decided from the rows as they are now: aal2 when a second factor was
 -- checked for the session (mfa_at) and the user still has an active device; aal1 otherwise (a password
 -- only, or the devices deleted, reset or disabled since).
+-- This is the per-request path, in C (src/pg/session_functions.cpp): the token's digest probed in the
+-- sessions index, then the user's and the realm's rows (and for session_info the user's TOTP devices), read
+-- directly (no executor, no PL/pgSQL). Read-only: works on a hot
+-- standby. Not SECURITY DEFINER: C reading pg_mfa's tables directly needs no table rights, and EXECUTE
+-- (mfa.grant_client) admits the caller. No search_path clause: the relations are found by schema-qualified
+-- catalog lookups that search_path does not take part in.
 CREATE OR REPLACE FUNCTION mfa.session_info(token text)
 RETURNS TABLE (session_id bigint, user_id bigint, realm text, expires_at timestamptz, aal text, mfa_at timestamptz,
                methods text[])
-LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $function$
-#variable_conflict use_column
-BEGIN
-    IF session_info.token IS NULL THEN
-        PERFORM mfa_internal._raise('22004', 'token must not be null');
-    END IF;
-    RETURN QUERY
-    SELECT s.session_id, s.user_id, r.name, s.expires_at,
-           CASE WHEN s.mfa_at IS NOT NULL
-                     AND EXISTS (SELECT FROM mfa.credentials AS c
-                                 WHERE c.user_id = s.user_id AND c.type = 'totp' AND c.state = 'active')
-                THEN 'aal2' ELSE 'aal1' END,
-           s.mfa_at, s.methods
-    FROM mfa.sessions AS s
-    JOIN mfa.users AS u ON u.user_id = s.user_id
-    JOIN mfa.realms AS r ON r.realm_id = u.realm_id
-    WHERE s.token_digest = mfa_internal._token_digest(session_info.token)
-      AND s.revoked_at IS NULL AND s.expires_at > mfa_internal._now() AND u.disabled_at IS NULL
-      AND (r.session_idle_timeout IS NULL
-           OR coalesce(s.last_seen_at, s.created_at) + r.session_idle_timeout > mfa_internal._now());
-END
-$function$;
+LANGUAGE c STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 1
+AS 'MODULE_PATHNAME', 'pg_mfa_session_info';
 COMMENT ON FUNCTION mfa.session_info(text) IS
 'one row (session, user, realm, expiry, assurance aal1/aal2, last second-factor check, methods) for a live kss_ session token, none otherwise';
 
 CREATE OR REPLACE FUNCTION mfa.validate_session(token text)
 RETURNS TABLE (user_id bigint, realm text, expires_at timestamptz)
-LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $function$
-#variable_conflict use_column
-BEGIN
-    RETURN QUERY SELECT i.user_id, i.realm, i.expires_at FROM mfa.session_info(validate_session.token) AS i;
-END
-$function$;
+LANGUAGE c STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 1
+AS 'MODULE_PATHNAME', 'pg_mfa_validate_session';
 COMMENT ON FUNCTION mfa.validate_session(text) IS 'one row (user, realm, expiry) for a live kss_ session token, none otherwise';
 
 -- ---------------------------------------------------------------------------------------------------------
