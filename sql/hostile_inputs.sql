@@ -133,6 +133,7 @@ INSERT INTO pg_temp.corpus (fn, args, call) VALUES
     ('mfa_internal._durable()', ARRAY[]::text[], NULL),
     ('mfa_internal._raise(text, text, text, text)', ARRAY[$$'22023'$$, $$'on purpose'$$, $$'detail'$$, $$'hint'$$], NULL),
     ('mfa_internal._realms_check_policy()', ARRAY[]::text[], NULL),
+    ('mfa_internal._realms_changed()', ARRAY[]::text[], NULL),
     ('mfa_internal._events_notify()', ARRAY[]::text[], NULL),
     ('mfa_internal._announced(text, text)', ARRAY[$$'totp_verify'$$, $$'enrolled'$$], NULL),
     ('mfa_internal._read_write()', ARRAY[]::text[], NULL),

@@ -30,6 +30,7 @@ extern "C" {
 #include "access/tableam.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "executor/tuptable.h"
 #include "funcapi.h"
 #include "nodes/execnodes.h"
@@ -45,6 +46,7 @@ extern "C" {
 
 PG_FUNCTION_INFO_V1(pg_mfa_validate_session);
 PG_FUNCTION_INFO_V1(pg_mfa_session_info);
+PG_FUNCTION_INFO_V1(pg_mfa_realms_changed);
 }
 
 namespace core = pg_mfa::core;
@@ -76,10 +78,39 @@ struct SessionCatalog {
 
 SessionCatalog catalog;
 bool callback_registered = false;
+
+// The realms, kept per backend the way PostgreSQL keeps its catalogs: what a realm's row says (name, idle
+// timeout) as of the latest committed state, read on first use, forgotten whenever the relation cache of
+// mfa.realms is invalidated. Every change of mfa.realms invalidates it (the statement trigger realms_changed
+// calls _realms_changed: at commit for the other backends, at the end of the command for this one, and
+// again on rollback), and every lookup first takes the invalidations that other backends' commits have
+// queued. A realm is one of a handful of rows that change rarely; this saves the realms index probe and heap
+// fetch on every request.
+struct RealmEntry {
+    bool used = false;
+    int64 realm_id = 0;
+    text* name = nullptr;         // in TopMemoryContext
+    bool has_idle_timeout = false;
+    Interval idle_timeout = {};
+};
+constexpr int kRealmSlots = 16;   // direct-mapped by realm id
+RealmEntry realm_cache[kRealmSlots];
+
+void ForgetRealms() {
+    for (RealmEntry& entry : realm_cache) {
+        if (entry.name != nullptr) {
+            pfree(entry.name);
+        }
+        entry = RealmEntry();
+    }
+}
 TupleDesc validate_desc = nullptr;      // (user_id bigint, realm text, expires_at timestamptz), blessed
 TupleDesc info_desc = nullptr;          // session_info's seven columns, blessed
 
 void ForgetCatalog(Datum, Oid relid) {
+    if (relid == InvalidOid || relid == catalog.realms) {
+        ForgetRealms();
+    }
     if (!catalog.valid) {
         return;
     }
@@ -193,14 +224,14 @@ TupleDesc ResultDesc(bool info) {
 }
 
 // FirstVisible probes `index` of `heap` for rows whose first index column equals `key` (compared with
-// `procedure`) and leaves the first one visible to the query's snapshot in `slot`. `accept`, when given,
+// `procedure`) and leaves the first one visible to the query's snapshot (or `snapshot`) in `slot`. `accept`, when given,
 // skips rows it returns false for. Returns whether a row was found.
 template <typename Accept>
 bool FirstVisible(Relation heap, Relation index, TupleTableSlot* slot, RegProcedure procedure, Datum key,
-                  Accept&& accept) {
+                  Accept&& accept, Snapshot snapshot = nullptr) {
     ScanKeyData scan_key;
     ScanKeyInit(&scan_key, 1, BTEqualStrategyNumber, procedure, key);
-    IndexScanDesc scan = index_beginscan(heap, index, GetActiveSnapshot(), 1, 0);
+    IndexScanDesc scan = index_beginscan(heap, index, snapshot != nullptr ? snapshot : GetActiveSnapshot(), 1, 0);
     index_rescan(scan, &scan_key, 1, nullptr, 0);
     bool found = false;
     while (index_getnext_slot(scan, ForwardScanDirection, slot)) {
@@ -217,6 +248,47 @@ bool TextEquals(Datum value, const char* expected) {
     const text* t = DatumGetTextPP(value);
     const size_t length = VARSIZE_ANY_EXHDR(t);
     return length == strlen(expected) && memcmp(VARDATA_ANY(t), expected, length) == 0;
+}
+
+// CachedRealm: the backend's copy of realm `realm_id`, read on a miss as of the latest committed state (and
+// this transaction's own changes); nullptr when there is no such realm.
+const RealmEntry* CachedRealm(int64 realm_id) {
+    RealmEntry& entry = realm_cache[static_cast<uint64>(realm_id) % kRealmSlots];
+    if (entry.used && entry.realm_id == realm_id) {
+        return &entry;
+    }
+    const SessionCatalog& c = catalog;
+    Relation realms = table_open(c.realms, AccessShareLock);
+    Relation key = index_open(c.realms_key, AccessShareLock);
+    Snapshot latest = RegisterSnapshot(GetLatestSnapshot());
+    TupleTableSlot* row = table_slot_create(realms, nullptr);
+    RealmEntry next;
+    if (FirstVisible(realms, key, row, F_INT8EQ, Int64GetDatum(realm_id), [](TupleTableSlot*) { return true; },
+                     latest)) {
+        bool isnull = false;
+        next.used = true;
+        next.realm_id = realm_id;
+        const struct varlena* name = PG_DETOAST_DATUM(slot_getattr(row, c.r_name, &isnull));
+        next.name = static_cast<text*>(MemoryContextAlloc(TopMemoryContext, VARSIZE_ANY(name)));
+        memcpy(next.name, name, VARSIZE_ANY(name));
+        const Datum idle = slot_getattr(row, c.r_session_idle_timeout, &isnull);
+        next.has_idle_timeout = !isnull;
+        if (!isnull) {
+            next.idle_timeout = *DatumGetIntervalP(idle);
+        }
+    }
+    ExecDropSingleTupleTableSlot(row);
+    UnregisterSnapshot(latest);
+    index_close(key, NoLock);
+    table_close(realms, NoLock);
+    if (!next.used) {
+        return nullptr;
+    }
+    if (entry.name != nullptr) {
+        pfree(entry.name);
+    }
+    entry = next;
+    return &entry;
 }
 
 // What a live session's lookup found.
@@ -248,6 +320,7 @@ bool FindLiveSession(text* token, bool want_assurance, LiveSession* out) {
     SET_VARSIZE(digest_value, VARHDRSZ + digest.size());
     memcpy(VARDATA(digest_value), digest.data(), digest.size());
 
+    AcceptInvalidationMessages();  // what other backends changed in mfa.realms (and the catalogs) until now
     LoadCatalog();
     const SessionCatalog& c = catalog;
     const TimestampTz now = pg_mfa::pg::CurrentTime();
@@ -312,31 +385,20 @@ bool FindLiveSession(text* token, bool want_assurance, LiveSession* out) {
         return false;
     }
 
-    // The realm: its name, and its idle timeout.
-    {
-        Relation realms = table_open(c.realms, AccessShareLock);
-        Relation key = index_open(c.realms_key, AccessShareLock);
-        TupleTableSlot* realm_slot = table_slot_create(realms, nullptr);
-        live = FirstVisible(realms, key, realm_slot, F_INT8EQ, Int64GetDatum(realm_id),
-                            [](TupleTableSlot*) { return true; });
-        if (live) {
-            const Datum idle = slot_getattr(realm_slot, c.r_session_idle_timeout, &isnull);
-            if (!isnull) {
-                const Datum deadline = DirectFunctionCall2(timestamptz_pl_interval, TimestampTzGetDatum(idle_since),
-                                                           idle);
-                live = DatumGetTimestampTz(deadline) > now;
-            }
-        }
-        if (live) {
-            out->realm = PointerGetDatum(PG_DETOAST_DATUM_COPY(slot_getattr(realm_slot, c.r_name, &isnull)));
-        }
-        ExecDropSingleTupleTableSlot(realm_slot);
-        index_close(key, NoLock);
-        table_close(realms, NoLock);
+    // The realm: its name, and its idle timeout (the backend's copy, as of the latest committed state).
+    const RealmEntry* realm = CachedRealm(realm_id);
+    if (realm == nullptr) {
+        return false;  // no such realm: the foreign key rules it out; fail closed all the same
     }
-    if (!live) {
-        return false;
+    if (realm->has_idle_timeout) {
+        Interval idle_timeout = realm->idle_timeout;
+        const Datum deadline = DirectFunctionCall2(timestamptz_pl_interval, TimestampTzGetDatum(idle_since),
+                                                   IntervalPGetDatum(&idle_timeout));
+        if (DatumGetTimestampTz(deadline) <= now) {
+            return false;
+        }
     }
+    out->realm = PointerGetDatum(PG_DETOAST_DATUM_COPY(PointerGetDatum(realm->name)));
 
     // Assurance: a second factor was checked on the session, and the user still has an active TOTP device.
     if (want_assurance && out->has_mfa_at) {
@@ -426,4 +488,17 @@ extern "C" Datum pg_mfa_validate_session(PG_FUNCTION_ARGS) {
 // active TOTP device now, else aal1.
 extern "C" Datum pg_mfa_session_info(PG_FUNCTION_ARGS) {
     return SessionResult(fcinfo, true);
+}
+
+// mfa_internal._realms_changed() -> trigger: after any statement that changes mfa.realms, invalidates the
+// relation cache of mfa.realms, so that every backend forgets its copy of the realms (at this transaction's
+// commit; in this backend at the end of the command, and again if the change rolls back).
+extern "C" Datum pg_mfa_realms_changed(PG_FUNCTION_ARGS) {
+    if (!CALLED_AS_TRIGGER(fcinfo)) {
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("trigger functions can only be called as triggers")));
+    }
+    TriggerData* trigger = reinterpret_cast<TriggerData*>(fcinfo->context);
+    CacheInvalidateRelcache(trigger->tg_relation);
+    return PointerGetDatum(nullptr);
 }

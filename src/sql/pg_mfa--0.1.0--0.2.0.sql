@@ -298,6 +298,10 @@ ALTER TABLE mfa.mfa_tokens ALTER COLUMN purpose SET DEFAULT 'mfa', ALTER COLUMN 
 CREATE TRIGGER realms_check_policy BEFORE INSERT OR UPDATE ON mfa.realms
 FOR EACH ROW EXECUTE FUNCTION mfa_internal._realms_check_policy();
 
+-- The per-request path keeps a copy of the realms in each backend; any change makes every backend forget it.
+CREATE TRIGGER realms_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON mfa.realms
+FOR EACH STATEMENT EXECUTE FUNCTION mfa_internal._realms_changed();
+
 -- Account-security events are announced (NOTIFY mfa_events, payload the event id) when they commit. The
 -- WHEN clause is a plain expression that lets no login's row through (no function call on the login path);
 -- _events_notify applies the exact rule, _announced, to the few rows it passes.

@@ -2217,6 +2217,15 @@ AS 'MODULE_PATHNAME', 'pg_mfa_session_info';
 COMMENT ON FUNCTION mfa.session_info(text) IS
 'one row (session, user, realm, expiry, assurance aal1/aal2, last second-factor check, methods) for a live kss_ session token, none otherwise';
 
+-- _realms_changed: after a statement that changes mfa.realms, every backend forgets its copy of the realms
+-- that session_info and validate_session keep (src/pg/session_functions.cpp), as PostgreSQL's own caches do.
+CREATE OR REPLACE FUNCTION mfa_internal._realms_changed()
+RETURNS trigger
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'pg_mfa_realms_changed';
+COMMENT ON FUNCTION mfa_internal._realms_changed() IS
+'internal: trigger after changes of mfa.realms: invalidates every backend''s copy of the realms';
+
 CREATE OR REPLACE FUNCTION mfa.validate_session(token text)
 RETURNS TABLE (user_id bigint, realm text, expires_at timestamptz)
 LANGUAGE c STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 1
@@ -3549,6 +3558,9 @@ CREATE TRIGGER realms_replace_fresh_default BEFORE INSERT ON mfa.realms
 FOR EACH ROW EXECUTE FUNCTION mfa_internal._realms_replace_fresh_default();
 CREATE TRIGGER realms_check_policy BEFORE INSERT OR UPDATE ON mfa.realms
 FOR EACH ROW EXECUTE FUNCTION mfa_internal._realms_check_policy();
+-- The per-request path keeps a copy of the realms in each backend; any change makes every backend forget it.
+CREATE TRIGGER realms_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON mfa.realms
+FOR EACH STATEMENT EXECUTE FUNCTION mfa_internal._realms_changed();
 -- Account-security events are announced (NOTIFY mfa_events, payload the event id) when they commit. The
 -- WHEN clause is a plain expression that lets no login's row through (no function call on the login path);
 -- _events_notify applies the exact rule, _announced, to the few rows it passes.
