@@ -3,8 +3,8 @@
 -- cryptography at all: the kli_ token is looked up by its own bytes, the code compared with the one
 -- bench/run expects (bench.code), the session key made from a sequence number scattered by PostgreSQL's
 -- own (non-cryptographic) integer hash, so that it lands at random places in the sessions index as a
--- digest does. What is left is what the database must do anyway: the reads, the row locks, the writes and
--- the synchronous commit.
+-- digest does; the devices are read from bench.plain_secrets, as the PL/pgSQL flow reads them. What is
+-- left is what the database must do anyway: the reads, the row locks, the writes and the synchronous commit.
 
 CREATE SCHEMA bench_floor;
 CREATE SEQUENCE bench_floor.session_seq;
@@ -52,7 +52,7 @@ BEGIN
     FOR v_cred IN
         SELECT c.credential_id, s.otp_secret, c.algorithm, c.digits, c.period, c.last_step
         FROM mfa.credentials AS c
-        JOIN mfa.totp_secrets AS s ON s.credential_id = c.credential_id
+        JOIN bench.plain_secrets AS s ON s.credential_id = c.credential_id
         WHERE c.user_id = v_user_id AND c.type = 'totp' AND c.state = 'active'
         ORDER BY c.credential_id
     LOOP

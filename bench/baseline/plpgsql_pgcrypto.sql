@@ -3,7 +3,9 @@
 -- bytea (no base32 decoding per call), and the same rules as pg_mfa: the same window, every candidate step
 -- evaluated (no early exit), replays refused by the last accepted step, single-use kli_ tokens stored as
 -- SHA-256 digests, the throttle row of the user locked and checked, an audit event, a session token of 256
--- random bits. It runs on pg_mfa's own tables, so that both do the same reads and writes.
+-- random bits. It runs on pg_mfa's own tables, so that both do the same reads and writes, except the TOTP
+-- secrets: pg_mfa's are sealed under the cluster's key file and opened inside its check, this one reads them
+-- in plaintext (bench.plain_secrets, a table of the same shape); it has no encryption at rest to pay for.
 
 CREATE SCHEMA bench_plpgsql;
 
@@ -57,8 +59,8 @@ $function$;
 -- consumed, the failure count reset, the token consumed, a session made, an audit event), with pgcrypto
 -- for the digests, the codes and the session token. What pg_mfa does beyond it is its own cost: the
 -- rollback-proof throttle in shared memory (a check and two resets), the kli_ token's failure count check,
--- the forced durable commit calls, helper functions with a pinned search_path and the SECURITY DEFINER
--- SQL wrapper.
+-- the forced durable commit calls, opening the sealed TOTP secret, helper functions with a pinned search_path
+-- and the SECURITY DEFINER SQL wrapper.
 CREATE FUNCTION bench_plpgsql.complete_mfa(kli_token text, code text)
 RETURNS TABLE (result text, user_id bigint, token text, expires_at timestamptz)
 LANGUAGE plpgsql VOLATILE
@@ -102,7 +104,7 @@ BEGIN
     FOR v_cred IN
         SELECT c.credential_id, s.otp_secret, c.algorithm, c.digits, c.period, c.last_step
         FROM mfa.credentials AS c
-        JOIN mfa.totp_secrets AS s ON s.credential_id = c.credential_id
+        JOIN bench.plain_secrets AS s ON s.credential_id = c.credential_id
         WHERE c.user_id = v_user_id AND c.type = 'totp' AND c.state = 'active'
         ORDER BY c.credential_id
     LOOP
