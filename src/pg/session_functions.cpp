@@ -43,6 +43,8 @@ extern "C" {
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/tuplestore.h"
+#include "miscadmin.h"
 
 PG_FUNCTION_INFO_V1(pg_mfa_validate_session);
 PG_FUNCTION_INFO_V1(pg_mfa_session_info);
@@ -421,54 +423,77 @@ bool FindLiveSession(text* token, bool want_assurance, LiveSession* out) {
     return true;
 }
 
-// The per-call state of the set-returning protocol (value per call): whether this scan's one row was
-// returned; the next call ends the set and resets it, so a rescan looks the token up again.
+// The per-call state of the value-per-call protocol: whether this scan's one row was returned; the next
+// call ends the set and resets it, so a rescan looks the token up again.
 struct ScanState {
     bool returned = false;
 };
 
-ReturnSetInfo* ValuePerCall(FunctionCallInfo fcinfo) {
+// SessionValues fills the result columns of validate_session (3) or session_info (7).
+void SessionValues(const LiveSession& session, bool info, Datum* values, bool* nulls) {
+    if (info) {
+        values[0] = Int64GetDatum(session.session_id);
+        values[1] = Int64GetDatum(session.user_id);
+        values[2] = session.realm;
+        values[3] = TimestampTzGetDatum(session.expires_at);
+        values[4] = CStringGetTextDatum(session.aal2 ? "aal2" : "aal1");
+        values[5] = TimestampTzGetDatum(session.mfa_at);
+        nulls[5] = !session.has_mfa_at;
+        values[6] = session.methods;
+        nulls[6] = !session.has_methods;
+    } else {
+        values[0] = Int64GetDatum(session.user_id);
+        values[1] = session.realm;
+        values[2] = TimestampTzGetDatum(session.expires_at);
+    }
+}
+
+// SessionResult returns the row (or none) of a session token. In FROM (the usual call) the caller accepts a
+// materialized set and says what its rows look like: the row goes straight into a tuple store. Elsewhere (the
+// select list) it is returned value per call.
+Datum SessionResult(FunctionCallInfo fcinfo, bool info) {
     ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
-    if (rsinfo == nullptr || !IsA(rsinfo, ReturnSetInfo) || (rsinfo->allowedModes & SFRM_ValuePerCall) == 0) {
+    if (rsinfo == nullptr || !IsA(rsinfo, ReturnSetInfo) ||
+        (rsinfo->allowedModes & (SFRM_ValuePerCall | SFRM_Materialize)) == 0) {
         ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                         errmsg("set-valued function called in context that cannot accept a set")));
     }
-    return rsinfo;
-}
-
-Datum SessionResult(FunctionCallInfo fcinfo, bool info) {
-    ReturnSetInfo* rsinfo = ValuePerCall(fcinfo);
+    if (PG_ARGISNULL(0)) {
+        if (fcinfo->flinfo->fn_extra != nullptr) {
+            static_cast<ScanState*>(fcinfo->flinfo->fn_extra)->returned = false;
+        }
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("token must not be null")));
+    }
+    Datum values[7] = {0};
+    bool nulls[7] = {false};
+    LiveSession session;
+    if ((rsinfo->allowedModes & SFRM_Materialize) != 0 && rsinfo->expectedDesc != nullptr &&
+        rsinfo->expectedDesc->natts == (info ? 7 : 3)) {
+        const bool found = FindLiveSession(PG_GETARG_TEXT_PP(0), info, &session);
+        MemoryContext old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+        Tuplestorestate* store = tuplestore_begin_heap(false, false, work_mem);
+        MemoryContextSwitchTo(old);
+        if (found) {
+            SessionValues(session, info, values, nulls);
+            tuplestore_putvalues(store, rsinfo->expectedDesc, values, nulls);
+        }
+        rsinfo->returnMode = SFRM_Materialize;
+        rsinfo->setResult = store;
+        PG_RETURN_NULL();
+    }
+    if ((rsinfo->allowedModes & SFRM_ValuePerCall) == 0) {
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("set-valued function called in context that cannot accept a set")));
+    }
     if (fcinfo->flinfo->fn_extra == nullptr) {
         fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ScanState));
     }
     ScanState* state = static_cast<ScanState*>(fcinfo->flinfo->fn_extra);
-    if (PG_ARGISNULL(0)) {
-        state->returned = false;
-        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("token must not be null")));
-    }
-    LiveSession session;
     if (!state->returned && FindLiveSession(PG_GETARG_TEXT_PP(0), info, &session)) {
-        TupleDesc desc = ResultDesc(info);
-        Datum values[7] = {0};
-        bool nulls[7] = {false};
-        if (info) {
-            values[0] = Int64GetDatum(session.session_id);
-            values[1] = Int64GetDatum(session.user_id);
-            values[2] = session.realm;
-            values[3] = TimestampTzGetDatum(session.expires_at);
-            values[4] = CStringGetTextDatum(session.aal2 ? "aal2" : "aal1");
-            values[5] = TimestampTzGetDatum(session.mfa_at);
-            nulls[5] = !session.has_mfa_at;
-            values[6] = session.methods;
-            nulls[6] = !session.has_methods;
-        } else {
-            values[0] = Int64GetDatum(session.user_id);
-            values[1] = session.realm;
-            values[2] = TimestampTzGetDatum(session.expires_at);
-        }
+        SessionValues(session, info, values, nulls);
         state->returned = true;
         rsinfo->isDone = ExprMultipleResult;
-        return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+        return HeapTupleGetDatum(heap_form_tuple(ResultDesc(info), values, nulls));
     }
     state->returned = false;
     rsinfo->isDone = ExprEndResult;
