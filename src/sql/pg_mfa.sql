@@ -1770,6 +1770,7 @@ DECLARE
     v_has_device boolean;     -- an active or disabled TOTP device
     v_has_active boolean;
     v_grace_ends timestamptz;
+    v_session record;
 BEGIN
     PERFORM mfa_internal._login_ready();  -- first: on a standby, in a read-only transaction or not preloaded, for everyone alike
     IF authenticate_password.username IS NULL THEN
@@ -1916,8 +1917,9 @@ BEGIN
     FROM mfa.credentials AS c
     WHERE c.user_id = v_user_id AND c.type = 'totp' AND c.state IN ('active', 'disabled');
     IF v_device_id IS NOT NULL AND v_has_active THEN
-        SELECT s.token, s.expires_at INTO v_token, v_expires
-        FROM mfa_internal._start_session(v_user_id, v_realm.session_lifetime, 'device', v_now, v_device_mfa_at) AS s;
+        v_session := mfa_internal._start_session(v_user_id, v_realm.session_lifetime, 'device', v_now, v_device_mfa_at);
+        v_token := v_session.token;
+        v_expires := v_session.expires_at;
         IF v_device_used IS NULL OR v_device_used < v_now - '1 hour'::interval THEN
             UPDATE mfa.remembered_devices AS d SET last_used_at = v_now WHERE d.device_id = v_device_id;
         END IF;
@@ -1950,8 +1952,9 @@ BEGIN
         RETURN;
     END IF;
 
-    SELECT s.token, s.expires_at INTO v_token, v_expires
-    FROM mfa_internal._start_session(v_user_id, v_realm.session_lifetime, NULL, v_now) AS s;
+    v_session := mfa_internal._start_session(v_user_id, v_realm.session_lifetime, NULL, v_now);
+    v_token := v_session.token;
+    v_expires := v_session.expires_at;
     IF authenticate_password.client IS NOT NULL THEN
         PERFORM mfa_internal._remember_client(v_user_id, authenticate_password.client, v_now);
     END IF;
@@ -2058,6 +2061,8 @@ DECLARE
     v_realm mfa.realms;
     v_outcome text;
     v_matched bigint;
+    v_factor record;
+    v_session record;
     v_token text;
     v_expires timestamptz;
     v_client text;
@@ -2127,8 +2132,9 @@ BEGIN
         END IF;
         PERFORM mfa_internal._durable();
         UPDATE mfa.mfa_tokens AS t SET consumed_at = v_now WHERE t.mfa_token_id = v_mfa_token_id;
-        SELECT s.token, s.expires_at INTO v_token, v_expires
-        FROM mfa_internal._start_session(v_user_id, v_realm.session_lifetime, 'otp', v_now) AS s;
+        v_session := mfa_internal._start_session(v_user_id, v_realm.session_lifetime, 'otp', v_now);
+        v_token := v_session.token;
+        v_expires := v_session.expires_at;
         IF v_client IS NOT NULL THEN
             PERFORM mfa_internal._remember_client(v_user_id, v_client, v_now);
         END IF;
@@ -2146,8 +2152,9 @@ BEGIN
         RETURN;
     END IF;
 
-    SELECT f.outcome, f.credential_id INTO v_outcome, v_matched
-    FROM mfa_internal._second_factor(v_user_id, _complete_mfa.code, v_realm, v_now) AS f;
+    v_factor := mfa_internal._second_factor(v_user_id, _complete_mfa.code, v_realm, v_now);
+    v_outcome := v_factor.outcome;
+    v_matched := v_factor.credential_id;
     IF v_outcome = 'malformed_code' THEN
         PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'malformed_code', NULL, v_client);
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
@@ -2174,8 +2181,9 @@ BEGIN
         RETURN;
     END IF;
 
-    SELECT s.token, s.expires_at INTO v_token, v_expires
-    FROM mfa_internal._start_session(v_user_id, v_realm.session_lifetime, v_outcome, v_now) AS s;
+    v_session := mfa_internal._start_session(v_user_id, v_realm.session_lifetime, v_outcome, v_now);
+    v_token := v_session.token;
+    v_expires := v_session.expires_at;
     -- The client of the password step is known to the user from now on.
     IF v_client IS NOT NULL THEN
         PERFORM mfa_internal._remember_client(v_user_id, v_client, v_now);
@@ -2332,6 +2340,7 @@ DECLARE
     v_decision text;
     v_outcome text;
     v_credential_id bigint;
+    v_factor record;
 BEGIN
     PERFORM mfa_internal._login_ready();  -- first: on a standby, in a read-only transaction or not preloaded, for everyone alike
     IF step_up.session_token IS NULL THEN
@@ -2355,8 +2364,9 @@ BEGIN
                                            CASE WHEN v_decision = 'locked' THEN 'throttled' ELSE 'disabled' END, NULL);
         RETURN false;
     END IF;
-    SELECT f.outcome, f.credential_id INTO v_outcome, v_credential_id
-    FROM mfa_internal._second_factor(v_user_id, step_up.code, v_realm, v_now) AS f;
+    v_factor := mfa_internal._second_factor(v_user_id, step_up.code, v_realm, v_now);
+    v_outcome := v_factor.outcome;
+    v_credential_id := v_factor.credential_id;
     IF v_outcome NOT IN ('otp', 'recovery') THEN
         -- A guess is counted; a code that cannot be right (malformed_code) only audited.
         PERFORM mfa_internal._login_failed(CASE WHEN v_outcome = 'malformed_code' THEN NULL ELSE 'c' END::"char", v_user_id,
