@@ -549,15 +549,20 @@ COMMENT ON FUNCTION mfa_internal._shown(text) IS 'internal: caller text shortene
 -- no invisible or direction-changing format characters (zero-width spaces and joiners, bidirectional
 -- overrides and isolates, the byte order mark: they make one name look like another), and, where the name
 -- goes into a provisioning URI's label, no colon (apps read it as the end of the issuer).
+-- PL/pgSQL, not SQL: CHECK constraints call it on every write of realms, users and credentials (a second
+-- step updates its device's row), and a SQL function with a search_path clause is never inlined, so
+-- PostgreSQL 15 would parse and plan its body again at every statement; PL/pgSQL keeps the plan.
 CREATE OR REPLACE FUNCTION mfa_internal._is_display_name(value text, max_length integer, colon_allowed boolean)
 RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT $1 <> '' AND octet_length($1) <= $2
+BEGIN
+    RETURN $1 <> '' AND octet_length($1) <= $2
        AND $1 !~ '^[[:space:]]|[[:space:]]$|[[:cntrl:]]'
        AND $1 !~ '[\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF\uFFF9-\uFFFB]'
        AND ($3 OR strpos($1, ':') = 0);
+END
 $function$;
 COMMENT ON FUNCTION mfa_internal._is_display_name(text, integer, boolean) IS
 'internal: a name that displays as what it is (1 character to max_length bytes, no edge spaces, control or invisible format characters, colon where required)';
@@ -803,12 +808,17 @@ COMMENT ON FUNCTION mfa_internal._client_admit(bigint, integer, interval, timest
 -- _client_subject: the throttle subject of a client across the users of a realm: 64 bits of the SHA-256 of
 -- the realm id and the client. Two clients that share it (about one pair in 2^64) share a ceiling, stricter
 -- for both, never looser.
+-- This and the two helpers below are PL/pgSQL, not SQL, for speed: they run in every login with a client,
+-- and a SQL function with a search_path clause is never inlined, so PostgreSQL 15 would parse and plan its
+-- body again at every call; PL/pgSQL keeps the plan for the backend's life.
 CREATE OR REPLACE FUNCTION mfa_internal._client_subject(realm_id bigint, client text)
 RETURNS bigint
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT ('x' || encode(substr(sha256(int8send(realm_id) || convert_to(client, 'UTF8')), 1, 8), 'hex'))::bit(64)::bigint
+BEGIN
+    RETURN ('x' || encode(substr(sha256(int8send($1) || convert_to($2, 'UTF8')), 1, 8), 'hex'))::bit(64)::bigint;
+END
 $function$;
 COMMENT ON FUNCTION mfa_internal._client_subject(bigint, text) IS
 'internal: the throttle subject of a client''s failed passwords across a realm''s users';
@@ -817,11 +827,13 @@ COMMENT ON FUNCTION mfa_internal._client_subject(bigint, text) IS
 -- known_client_lifetime), or NULL.
 CREATE OR REPLACE FUNCTION mfa_internal._known_client(user_id bigint, client text, lifetime interval, now timestamptz)
 RETURNS bigint
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT k.known_client_id FROM mfa.known_clients AS k
-    WHERE k.user_id = $1 AND k.client_digest = sha256(convert_to($2, 'UTF8')) AND k.last_login_at > $4 - $3
+BEGIN
+    RETURN (SELECT k.known_client_id FROM mfa.known_clients AS k
+            WHERE k.user_id = $1 AND k.client_digest = sha256(convert_to($2, 'UTF8')) AND k.last_login_at > $4 - $3);
+END
 $function$;
 COMMENT ON FUNCTION mfa_internal._known_client(bigint, text, interval, timestamptz) IS
 'internal: the id of a user''s known client, if a login from it completed recently enough';
@@ -830,13 +842,16 @@ COMMENT ON FUNCTION mfa_internal._known_client(bigint, text, interval, timestamp
 -- login is written at most once an hour). In the login's transaction: a rolled-back login teaches nothing.
 CREATE OR REPLACE FUNCTION mfa_internal._remember_client(user_id bigint, client text, now timestamptz)
 RETURNS void
-LANGUAGE sql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
+#variable_conflict use_column
+BEGIN
     INSERT INTO mfa.known_clients AS k (user_id, client_digest, first_login_at, last_login_at)
     VALUES ($1, sha256(convert_to($2, 'UTF8')), $3, $3)
     ON CONFLICT (user_id, client_digest) DO UPDATE SET last_login_at = excluded.last_login_at
-    WHERE k.last_login_at < excluded.last_login_at - '1 hour'::interval
+    WHERE k.last_login_at < excluded.last_login_at - '1 hour'::interval;
+END
 $function$;
 COMMENT ON FUNCTION mfa_internal._remember_client(bigint, text, timestamptz) IS
 'internal: a login of a user from a client completed: remember the client (its digest) as known to the user';
