@@ -124,6 +124,18 @@ SET pg_mfa.clock_override = 2000091800;
 SELECT count(*) AS s6_rows_idle_30m FROM mfa.validate_session(:'s6');
 UPDATE mfa.realms SET session_idle_timeout = NULL WHERE name = 'default';
 SELECT count(*) AS s6_rows_no_idle_timeout FROM mfa.validate_session(:'s6');
+-- In a parallel query the same answers. Forced here (force_parallel_mode, debug_parallel_query from
+-- PostgreSQL 16): a worker, or the leader when no worker starts, reads the function in parallel mode, where
+-- no new snapshot may be taken; a realm it has no copy of (forgotten after the no-op change) is read as of
+-- the query's snapshot.
+UPDATE mfa.realms SET issuer = issuer WHERE name = 'default';
+SELECT set_config(CASE WHEN current_setting('server_version_num')::integer >= 160000 THEN 'debug_parallel_query'
+                       ELSE 'force_parallel_mode' END, 'on', false) AS forced_parallel;
+SELECT v.user_id = :alice AS alice, v.realm FROM mfa.validate_session(:'s6') AS v;
+SELECT i.user_id = :alice AS alice, i.realm, i.aal FROM mfa.session_info(:'s6') AS i;
+SELECT count(*) AS unknown_rows FROM mfa.validate_session('kss_unknown');
+SELECT set_config(CASE WHEN current_setting('server_version_num')::integer >= 160000 THEN 'debug_parallel_query'
+                       ELSE 'force_parallel_mode' END, 'off', false) AS parallel_off;
 -- The relations are found once per backend; a reinstall in the same connection makes new ones, and the
 -- functions find those (no stale relation is read).
 DROP EXTENSION pg_mfa;

@@ -22,6 +22,7 @@
 
 extern "C" {
 #include "access/genam.h"
+#include "access/xact.h"
 #include "access/htup_details.h"
 #include "access/relscan.h"
 #include "access/skey.h"
@@ -253,25 +254,29 @@ bool TextEquals(Datum value, const char* expected) {
 }
 
 // CachedRealm: the backend's copy of realm `realm_id`, read on a miss as of the latest committed state (and
-// this transaction's own changes); nullptr when there is no such realm.
-const RealmEntry* CachedRealm(int64 realm_id) {
+// this transaction's own changes); nullptr when there is no such realm. In a parallel operation (a parallel
+// query's leader or worker) no new snapshot may be taken: a miss then reads the row as of the query's
+// snapshot and keeps it only for this call (in `scratch`), not in the copy.
+const RealmEntry* CachedRealm(int64 realm_id, RealmEntry* scratch) {
     RealmEntry& entry = realm_cache[static_cast<uint64>(realm_id) % kRealmSlots];
     if (entry.used && entry.realm_id == realm_id) {
         return &entry;
     }
+    const bool parallel = IsInParallelMode();
     const SessionCatalog& c = catalog;
     Relation realms = table_open(c.realms, AccessShareLock);
     Relation key = index_open(c.realms_key, AccessShareLock);
-    Snapshot latest = RegisterSnapshot(GetLatestSnapshot());
+    Snapshot snapshot = parallel ? GetActiveSnapshot() : RegisterSnapshot(GetLatestSnapshot());
     TupleTableSlot* row = table_slot_create(realms, nullptr);
     RealmEntry next;
     if (FirstVisible(realms, key, row, F_INT8EQ, Int64GetDatum(realm_id), [](TupleTableSlot*) { return true; },
-                     latest)) {
+                     snapshot)) {
         bool isnull = false;
         next.used = true;
         next.realm_id = realm_id;
         const struct varlena* name = PG_DETOAST_DATUM(slot_getattr(row, c.r_name, &isnull));
-        next.name = static_cast<text*>(MemoryContextAlloc(TopMemoryContext, VARSIZE_ANY(name)));
+        next.name = static_cast<text*>(MemoryContextAlloc(parallel ? CurrentMemoryContext : TopMemoryContext,
+                                                          VARSIZE_ANY(name)));
         memcpy(next.name, name, VARSIZE_ANY(name));
         const Datum idle = slot_getattr(row, c.r_session_idle_timeout, &isnull);
         next.has_idle_timeout = !isnull;
@@ -280,11 +285,17 @@ const RealmEntry* CachedRealm(int64 realm_id) {
         }
     }
     ExecDropSingleTupleTableSlot(row);
-    UnregisterSnapshot(latest);
+    if (!parallel) {
+        UnregisterSnapshot(snapshot);
+    }
     index_close(key, NoLock);
     table_close(realms, NoLock);
     if (!next.used) {
         return nullptr;
+    }
+    if (parallel) {
+        *scratch = next;
+        return scratch;
     }
     if (entry.name != nullptr) {
         pfree(entry.name);
@@ -388,7 +399,8 @@ bool FindLiveSession(text* token, bool want_assurance, LiveSession* out) {
     }
 
     // The realm: its name, and its idle timeout (the backend's copy, as of the latest committed state).
-    const RealmEntry* realm = CachedRealm(realm_id);
+    RealmEntry scratch;
+    const RealmEntry* realm = CachedRealm(realm_id, &scratch);
     if (realm == nullptr) {
         return false;  // no such realm: the foreign key rules it out; fail closed all the same
     }
