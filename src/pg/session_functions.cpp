@@ -471,9 +471,6 @@ Datum SessionResult(FunctionCallInfo fcinfo, bool info) {
                         errmsg("set-valued function called in context that cannot accept a set")));
     }
     if (PG_ARGISNULL(0)) {
-        if (fcinfo->flinfo->fn_extra != nullptr) {
-            static_cast<ScanState*>(fcinfo->flinfo->fn_extra)->returned = false;
-        }
         ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("token must not be null")));
     }
     Datum values[7] = {0};

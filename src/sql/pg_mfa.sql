@@ -2444,20 +2444,20 @@ AS $function$
 #variable_conflict use_column
 DECLARE
     v_now timestamptz := mfa_internal._now();
-    v_live boolean;
+    v_session_id bigint;
 BEGIN
     PERFORM mfa_internal._read_write();  -- first: on a standby or in a read-only transaction, for everyone alike
     IF touch_session.token IS NULL THEN
         PERFORM mfa_internal._raise('22004', 'token must not be null');
     END IF;
-    v_live := EXISTS (SELECT FROM mfa.validate_session(touch_session.token));
-    IF v_live THEN
+    -- One lookup of the token: the live session's id, then its row by primary key.
+    SELECT i.session_id INTO v_session_id FROM mfa.session_info(touch_session.token) AS i;
+    IF v_session_id IS NOT NULL THEN
         -- At most one write a minute per session: an application may call this on every request.
         UPDATE mfa.sessions AS s SET last_seen_at = v_now
-        WHERE s.token_digest = mfa_internal._token_digest(touch_session.token)
-          AND coalesce(s.last_seen_at, s.created_at) <= v_now - interval '1 minute';
+        WHERE s.session_id = v_session_id AND coalesce(s.last_seen_at, s.created_at) <= v_now - interval '1 minute';
     END IF;
-    RETURN v_live;
+    RETURN v_session_id IS NOT NULL;
 END
 $function$;
 COMMENT ON FUNCTION mfa.touch_session(text) IS
