@@ -145,6 +145,19 @@ SELECT mfa.create_user('dora@example.com', 'dora pass') AS dora \gset
 SELECT token AS s7 FROM mfa.authenticate_password('dora@example.com', 'dora pass') \gset
 SELECT v.user_id = :dora AS dora, v.realm FROM mfa.validate_session(:'s7') AS v;
 
+-- A login function refuses to run in the transaction that installed pg_mfa (55000): the throttle's worker
+-- could not see the new journal before that transaction commits. This backend read the journal of the
+-- installation above; after the rollback it reads that one again, and a failure is counted in it.
+BEGIN;
+DROP EXTENSION pg_mfa;
+CREATE EXTENSION pg_mfa;
+SELECT mfa.create_user('erin@example.com', 'erin pass') IS NOT NULL AS erin_created;
+SELECT result FROM mfa.authenticate_password('erin@example.com', 'erin pass');
+ROLLBACK;
+SELECT result FROM mfa.authenticate_password('dora@example.com', 'not her pass');
+SELECT j.failures FROM mfa.throttle_journal AS j WHERE j.kind = 'p' AND j.subject = :dora ORDER BY j.entry_id DESC LIMIT 1;
+SELECT v.user_id = :dora AS dora_after_rollback FROM mfa.validate_session(:'s7') AS v;
+
 -- The server is still up.
 SELECT 1 AS still_up;
 

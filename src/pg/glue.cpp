@@ -3,9 +3,13 @@
 #include "pg/pg_glue.hpp"
 
 extern "C" {
+#include "access/genam.h"
+#include "catalog/pg_index.h"
 #include "miscadmin.h"
 #include "port.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 }
 
 namespace pg_mfa::pg {
@@ -75,6 +79,45 @@ core::RandomSource PgRandom() noexcept {
 
 core::AbortCheck InterruptAbortCheck() noexcept {
     return core::AbortCheck{&CancelIsPending, nullptr};
+}
+
+Oid RelationIn(Oid schema, const char* name) {
+    const Oid relid = get_relname_relid(name, schema);
+    if (!OidIsValid(relid)) {
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+                        errmsg("pg_mfa's relation mfa.%s is missing", name),
+                        errhint("The extension's objects were altered; reinstall pg_mfa.")));
+    }
+    return relid;
+}
+
+AttrNumber ColumnOf(Oid relid, const char* relation, const char* column) {
+    const AttrNumber attnum = get_attnum(relid, column);
+    if (attnum == InvalidAttrNumber) {
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                        errmsg("pg_mfa's column mfa.%s.%s is missing", relation, column),
+                        errhint("Run ALTER EXTENSION pg_mfa UPDATE, or reinstall pg_mfa.")));
+    }
+    return attnum;
+}
+
+Oid IndexOn(Oid schema, const char* name, Oid relid, std::initializer_list<AttrNumber> columns) {
+    const Oid index = RelationIn(schema, name);
+    Relation rel = index_open(index, AccessShareLock);
+    bool fits = rel->rd_index != nullptr && rel->rd_index->indrelid == relid && rel->rd_index->indisvalid &&
+                rel->rd_index->indnkeyatts >= static_cast<int>(columns.size());
+    int position = 0;
+    for (const AttrNumber column : columns) {
+        fits = fits && rel->rd_index->indkey.values[position] == column;
+        ++position;
+    }
+    index_close(rel, AccessShareLock);
+    if (!fits) {
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("pg_mfa's index mfa.%s is not the one pg_mfa made", name),
+                        errhint("Reinstall pg_mfa.")));
+    }
+    return index;
 }
 
 }  // namespace pg_mfa::pg

@@ -17,12 +17,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <initializer_list>
 #include <new>
 #include <string_view>
 
 extern "C" {
 #include "postgres.h"
 
+#include "access/attnum.h"
 #include "fmgr.h"
 #include "utils/timestamp.h"
 }
@@ -142,5 +144,15 @@ void RequireThrottle();
 // standbys whatever synchronous_commit the caller set: until they flushed it (a consumption), or until they
 // applied it (`revocation`: a token that ended must be dead on them once the commit returns).
 void RequireCommitWait(bool revocation);
+
+// pg_mfa's own relations, found without search_path (glue.cpp). C that reads pg_mfa's tables directly
+// finds them by schema-qualified catalog lookups: the namespace "mfa" by name, then each relation by name
+// inside that namespace's OID. search_path plays no part, so such functions need no SET search_path clause.
+// Each raises a precise error when the object is missing or is not what pg_mfa made.
+Oid RelationIn(Oid schema, const char* name);
+AttrNumber ColumnOf(Oid relid, const char* relation, const char* column);
+// IndexOn: index `name` of the schema, checked to be a valid index of `relid` whose leading key columns are
+// `columns`, in order (so that scan keys on index columns 1..n are keys on those columns).
+Oid IndexOn(Oid schema, const char* name, Oid relid, std::initializer_list<AttrNumber> columns);
 
 }  // namespace pg_mfa::pg

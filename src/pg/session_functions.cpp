@@ -53,6 +53,9 @@ PG_FUNCTION_INFO_V1(pg_mfa_realms_changed);
 }
 
 namespace core = pg_mfa::core;
+using pg_mfa::pg::ColumnOf;
+using pg_mfa::pg::IndexOn;
+using pg_mfa::pg::RelationIn;
 
 namespace {
 
@@ -124,42 +127,6 @@ void ForgetCatalog(Datum, Oid relid) {
     }
 }
 
-Oid RelationIn(Oid schema, const char* name) {
-    const Oid relid = get_relname_relid(name, schema);
-    if (!OidIsValid(relid)) {
-        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
-                        errmsg("pg_mfa's relation mfa.%s is missing", name),
-                        errhint("The extension's objects were altered; reinstall pg_mfa.")));
-    }
-    return relid;
-}
-
-AttrNumber ColumnOf(Oid relid, const char* relation, const char* column) {
-    const AttrNumber attnum = get_attnum(relid, column);
-    if (attnum == InvalidAttrNumber) {
-        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-                        errmsg("pg_mfa's column mfa.%s.%s is missing", relation, column),
-                        errhint("Run ALTER EXTENSION pg_mfa UPDATE, or reinstall pg_mfa.")));
-    }
-    return attnum;
-}
-
-// IndexOn finds index `name` in the schema and checks that it indexes `relid` with `column` as its first key
-// (so that a scan key on index column 1 is a key on that column) and is valid.
-Oid IndexOn(Oid schema, const char* name, Oid relid, AttrNumber column) {
-    const Oid index = RelationIn(schema, name);
-    Relation rel = index_open(index, AccessShareLock);
-    const bool fits = rel->rd_index != nullptr && rel->rd_index->indrelid == relid && rel->rd_index->indisvalid &&
-                      rel->rd_index->indnkeyatts >= 1 && rel->rd_index->indkey.values[0] == column;
-    index_close(rel, AccessShareLock);
-    if (!fits) {
-        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                        errmsg("pg_mfa's index mfa.%s is not the one pg_mfa made", name),
-                        errhint("Reinstall pg_mfa.")));
-    }
-    return index;
-}
-
 void LoadCatalog() {
     if (catalog.valid) {
         return;
@@ -189,11 +156,11 @@ void LoadCatalog() {
     next.c_type = ColumnOf(next.credentials, "credentials", "type");
     next.c_state = ColumnOf(next.credentials, "credentials", "state");
     next.sessions_digest_index = IndexOn(schema, "sessions_token_digest_key", next.sessions,
-                                         ColumnOf(next.sessions, "sessions", "token_digest"));
-    next.users_key = IndexOn(schema, "users_pkey", next.users, ColumnOf(next.users, "users", "user_id"));
-    next.realms_key = IndexOn(schema, "realms_pkey", next.realms, ColumnOf(next.realms, "realms", "realm_id"));
+                                         {ColumnOf(next.sessions, "sessions", "token_digest")});
+    next.users_key = IndexOn(schema, "users_pkey", next.users, {ColumnOf(next.users, "users", "user_id")});
+    next.realms_key = IndexOn(schema, "realms_pkey", next.realms, {ColumnOf(next.realms, "realms", "realm_id")});
     next.credentials_totp_index = IndexOn(schema, "credentials_user_totp_idx", next.credentials,
-                                          ColumnOf(next.credentials, "credentials", "user_id"));
+                                          {ColumnOf(next.credentials, "credentials", "user_id")});
     next.valid = true;
     catalog = next;
 }

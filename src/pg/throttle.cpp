@@ -32,7 +32,12 @@
 #include "pg/pg_glue.hpp"
 
 extern "C" {
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/skey.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
@@ -56,6 +61,9 @@ extern "C" {
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
+#include "utils/fmgroids.h"
+#include "utils/inval.h"
+#include "utils/rel.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
@@ -290,9 +298,6 @@ ThrottleKey MakeKey(char kind, int64 subject, Oid schema) {
     return key;
 }
 
-Oid MfaSchema() {
-    return get_namespace_oid("mfa", false);
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // The cache. Every operation holds cache_lock for a constant amount of work.
@@ -374,44 +379,108 @@ void CacheForgive(const ThrottleKey& key, int64 journal_id) {
 // ---------------------------------------------------------------------------------------------------------
 // The journal
 
-SPIPlanPtr read_plan = nullptr;
+// The journal's relation, its subject index and the columns a lookup reads, found once per backend by
+// schema-qualified catalog lookups (search_path plays no part: the functions that read the journal need no
+// SET search_path clause) and forgotten whenever the relation cache is invalidated for the journal or its
+// index (DROP/CREATE EXTENSION, ALTER EXTENSION UPDATE, a reindex), or for every relation.
+struct JournalCatalog {
+    bool valid = false;
+    bool committed = false;   // the journal's catalog row was not made or changed by the current transaction
+    Oid schema = InvalidOid;  // schema mfa: tells installations apart in the shared cache
+    Oid journal = InvalidOid;
+    Oid subject_index = InvalidOid;
+    AttrNumber failures = 0, locked_until = 0, entry_id = 0;
+};
+
+JournalCatalog journal_catalog;
+bool journal_callback_registered = false;
+
+void ForgetJournal(Datum, Oid relid) {
+    if (relid == InvalidOid || relid == journal_catalog.journal || relid == journal_catalog.subject_index) {
+        journal_catalog.valid = false;
+    }
+}
+
+// JournalCommitted: whether mfa.throttle_journal's catalog row was committed by another transaction than
+// the current one (CREATE EXTENSION or ALTER EXTENSION UPDATE in this transaction make or change it).
+bool JournalCommitted(Oid journal) {
+    bool committed = false;
+    HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(journal));
+    if (HeapTupleIsValid(tuple)) {
+        committed = !TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data));
+        ReleaseSysCache(tuple);
+    }
+    return committed;
+}
+
+// Journal: the journal's catalog entry. With `require_committed` it raises 55000 when this transaction
+// created (or changed) mfa.throttle_journal, as CREATE EXTENSION or ALTER EXTENSION UPDATE do: the worker,
+// in its own transactions, cannot see it before this one commits, so a failure could not be recorded.
+// Raised at admission, before anything is evaluated.
+const JournalCatalog& Journal(bool require_committed) {
+    if (!journal_catalog.valid) {
+        if (!journal_callback_registered) {
+            CacheRegisterRelcacheCallback(ForgetJournal, (Datum) 0);
+            journal_callback_registered = true;
+        }
+        JournalCatalog next;
+        next.schema = get_namespace_oid("mfa", false);
+        next.journal = pg_mfa::pg::RelationIn(next.schema, "throttle_journal");
+        next.failures = pg_mfa::pg::ColumnOf(next.journal, "throttle_journal", "failures");
+        next.locked_until = pg_mfa::pg::ColumnOf(next.journal, "throttle_journal", "locked_until");
+        next.entry_id = pg_mfa::pg::ColumnOf(next.journal, "throttle_journal", "entry_id");
+        next.subject_index = pg_mfa::pg::IndexOn(
+            next.schema, "throttle_journal_subject_idx", next.journal,
+            {pg_mfa::pg::ColumnOf(next.journal, "throttle_journal", "kind"),
+             pg_mfa::pg::ColumnOf(next.journal, "throttle_journal", "subject"), next.entry_id});
+        next.valid = true;
+        journal_catalog = next;
+    }
+    if (require_committed && !journal_catalog.committed) {
+        journal_catalog.committed = JournalCommitted(journal_catalog.journal);
+        if (!journal_catalog.committed) {
+            error_context_stack = nullptr;
+            ereport(ERROR,
+                    (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                     errmsg("pg_mfa's login functions cannot run in the transaction that installed or updated pg_mfa"),
+                     errdetail("Failed attempts are recorded by a background worker, which sees the extension's "
+                               "tables only once that transaction has committed."),
+                     errhint("Commit CREATE EXTENSION or ALTER EXTENSION pg_mfa UPDATE first.")));
+        }
+    }
+    return journal_catalog;
+}
 
 // ReadJournal returns a subject's latest journal row as seen by a fresh snapshot (all that committed,
-// whatever the calling transaction's isolation level). A subject without rows has no failures.
+// whatever the calling transaction's isolation level, and this transaction's own rows). A subject without
+// rows has no failures. One backward probe of the subject index (kind, subject, entry_id): the first row
+// visible from the end of the subject's range is its latest.
 void ReadJournal(char kind, int64 subject, pg_mfa::core::LockoutState* state, int64* journal_id) {
     state->failures = 0;
     state->locked_until = 0;
     *journal_id = 0;
-    if (SPI_connect() != SPI_OK_CONNECT) {
-        elog(ERROR, "pg_mfa: SPI_connect failed");
-    }
-    if (read_plan == nullptr) {
-        Oid types[2] = {CHAROID, INT8OID};
-        SPIPlanPtr plan = SPI_prepare(
-            "SELECT j.failures, j.locked_until, j.entry_id FROM mfa.throttle_journal AS j "
-            "WHERE j.kind OPERATOR(pg_catalog.=) $1 AND j.subject OPERATOR(pg_catalog.=) $2 "
-            "ORDER BY j.entry_id DESC LIMIT 1",
-            2, types);
-        if (plan == nullptr || SPI_keepplan(plan) != 0) {
-            elog(ERROR, "pg_mfa: could not prepare the journal lookup: %s", SPI_result_code_string(SPI_result));
-        }
-        read_plan = plan;
-    }
-    Datum values[2] = {CharGetDatum(kind), Int64GetDatum(subject)};
-    const int rc = SPI_execute_snapshot(read_plan, values, nullptr, GetLatestSnapshot(), InvalidSnapshot, true, false, 1);
-    if (rc != SPI_OK_SELECT) {
-        elog(ERROR, "pg_mfa: journal lookup failed: %s", SPI_result_code_string(rc));
-    }
-    if (SPI_processed == 1) {
+    const JournalCatalog& c = Journal(false);
+    Relation journal = table_open(c.journal, AccessShareLock);
+    Relation index = index_open(c.subject_index, AccessShareLock);
+    Snapshot snapshot = RegisterSnapshot(GetLatestSnapshot());
+    ScanKeyData keys[2];
+    ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_CHAREQ, CharGetDatum(kind));
+    ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(subject));
+    TupleTableSlot* row = table_slot_create(journal, nullptr);
+    IndexScanDesc scan = index_beginscan(journal, index, snapshot, 2, 0);
+    index_rescan(scan, keys, 2, nullptr, 0);
+    if (index_getnext_slot(scan, BackwardScanDirection, row)) {
         bool null = false;
-        HeapTuple row = SPI_tuptable->vals[0];
-        TupleDesc descriptor = SPI_tuptable->tupdesc;
-        state->failures = DatumGetInt32(SPI_getbinval(row, descriptor, 1, &null));
-        const Datum locked = SPI_getbinval(row, descriptor, 2, &null);
+        state->failures = DatumGetInt32(slot_getattr(row, c.failures, &null));
+        const Datum locked = slot_getattr(row, c.locked_until, &null);
         state->locked_until = null ? 0 : DatumGetTimestampTz(locked);
-        *journal_id = DatumGetInt64(SPI_getbinval(row, descriptor, 3, &null));
+        *journal_id = DatumGetInt64(slot_getattr(row, c.entry_id, &null));
     }
-    SPI_finish();
+    index_endscan(scan);
+    ExecDropSingleTupleTableSlot(row);
+    UnregisterSnapshot(snapshot);
+    index_close(index, NoLock);
+    table_close(journal, NoLock);
 }
 
 // SubjectState: the cache's state of a subject, else the journal's (then cached).
@@ -429,29 +498,6 @@ pg_mfa::core::LockoutState SubjectState(char kind, int64 subject, Oid schema) {
     }
     ReadJournal(kind, subject, &state, &journal_id);
     return state;
-}
-
-// RequireCommittedJournal raises 55000 when this transaction created (or changed) mfa.throttle_journal, as
-// CREATE EXTENSION or ALTER EXTENSION UPDATE do: the worker, in its own transactions, cannot see it before
-// this one commits, so a failure could not be recorded. Raised at admission, before anything is evaluated.
-void RequireCommittedJournal(Oid schema) {
-    const Oid journal = get_relname_relid("throttle_journal", schema);
-    bool uncommitted = !OidIsValid(journal);
-    if (!uncommitted) {
-        HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(journal));
-        if (HeapTupleIsValid(tuple)) {
-            uncommitted = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data));
-            ReleaseSysCache(tuple);
-        }
-    }
-    if (uncommitted) {
-        error_context_stack = nullptr;
-        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                        errmsg("pg_mfa's login functions cannot run in the transaction that installed or updated pg_mfa"),
-                        errdetail("Failed attempts are recorded by a background worker, which sees the extension's "
-                                  "tables only once that transaction has committed."),
-                        errhint("Commit CREATE EXTENSION or ALTER EXTENSION pg_mfa UPDATE first.")));
-    }
 }
 
 // LockSubject takes the subject's lock until the transaction ends: attempts on one subject are decided
@@ -1374,7 +1420,7 @@ int64 IntervalMicros(const Interval* interval) noexcept {
 
 void RequireThrottle() {
     RequirePreloaded();
-    RequireCommittedJournal(MfaSchema());
+    (void) Journal(true);
     (void) ReserveWorker(true);
 }
 
@@ -1457,8 +1503,7 @@ extern "C" Datum pg_mfa_throttle_admit(PG_FUNCTION_ARGS) {
     policy.threshold = PG_GETARG_INT32(2);
     policy.disable_threshold = PG_GETARG_INT32(3);
     const TimestampTz now = FiniteNow(fcinfo, 4);
-    const Oid schema = MfaSchema();
-    RequireCommittedJournal(schema);
+    const Oid schema = Journal(true).schema;
     LockSubject(kind, subject);
     (void) ReserveWorker(false);
     const pg_mfa::core::LockoutState state = SubjectState(kind, subject, schema);
@@ -1526,8 +1571,7 @@ extern "C" Datum pg_mfa_throttle_failed(PG_FUNCTION_ARGS) {
         memcpy(what.client, VARDATA_ANY(client), length);
         what.client[length] = '\0';
     }
-    const Oid schema = MfaSchema();
-    RequireCommittedJournal(schema);
+    const Oid schema = Journal(true).schema;
     const Outcome outcome = SubmitFailure(what, schema);
 
     TupleDesc descriptor;
@@ -1554,8 +1598,7 @@ extern "C" Datum pg_mfa_client_admit(PG_FUNCTION_ARGS) {
     const int64 subject = PG_GETARG_INT64(0);
     const pg_mfa::core::RateCeiling ceiling = RateArguments(fcinfo, 1, 2);
     const TimestampTz now = FiniteNow(fcinfo, 3);
-    const Oid schema = MfaSchema();
-    RequireCommittedJournal(schema);
+    const Oid schema = Journal(true).schema;
     LockSubject('x', subject);
     (void) ReserveWorker(false);
     PG_RETURN_BOOL(pg_mfa::core::RateAdmits(ceiling, now, SubjectState('x', subject, schema)));
@@ -1568,7 +1611,7 @@ extern "C" Datum pg_mfa_throttle_count(PG_FUNCTION_ARGS) {
     const char kind = KindArgument(fcinfo, 0, false);
     const int64 subject = PG_GETARG_INT64(1);
     LockSubject(kind, subject);
-    PG_RETURN_INT32(SubjectState(kind, subject, Preloaded() ? MfaSchema() : InvalidOid).failures);
+    PG_RETURN_INT32(SubjectState(kind, subject, Preloaded() ? Journal(false).schema : InvalidOid).failures);
 }
 
 // mfa_internal._throttle_forgive(kind "char", subject bigint, entry_id bigint) -> void: the caller wrote a
@@ -1579,7 +1622,7 @@ extern "C" Datum pg_mfa_throttle_forgive(PG_FUNCTION_ARGS) {
         RegisterCallbacks();
         MemoryContext previous = MemoryContextSwitchTo(TopTransactionContext);
         auto* pending = static_cast<PendingForgive*>(palloc(sizeof(PendingForgive)));
-        pending->key = MakeKey(kind, PG_GETARG_INT64(1), MfaSchema());
+        pending->key = MakeKey(kind, PG_GETARG_INT64(1), Journal(false).schema);
         pending->journal_id = PG_GETARG_INT64(2);
         pending->nest_level = GetCurrentTransactionNestLevel();
         pending_forgives = lappend(pending_forgives, pending);

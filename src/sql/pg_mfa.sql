@@ -773,11 +773,13 @@ AS 'MODULE_PATHNAME', 'pg_mfa_login_ready';
 COMMENT ON FUNCTION mfa_internal._login_ready() IS
 'internal: raises 25006 outside a read-write transaction and 55000 when pg_mfa is not preloaded';
 
+-- The throttle's C functions read mfa.throttle_journal directly (an index probe, no SPI) and find it by
+-- schema-qualified catalog lookups, which search_path plays no part in: they take no search_path clause
+-- (src/pg/throttle.cpp).
 CREATE OR REPLACE FUNCTION mfa_internal._throttle_admit(kind "char", subject bigint, threshold integer,
                                                         disable_threshold integer, now timestamptz)
 RETURNS text
 LANGUAGE c VOLATILE STRICT PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_throttle_admit';
 COMMENT ON FUNCTION mfa_internal._throttle_admit("char", bigint, integer, integer, timestamptz) IS
 'internal: lock a subject and decide admit, locked or disabled for an attempt on it';
@@ -859,7 +861,6 @@ COMMENT ON FUNCTION mfa_internal._remember_client(bigint, text, timestamptz) IS
 CREATE OR REPLACE FUNCTION mfa_internal._throttle_count(kind "char", subject bigint)
 RETURNS integer
 LANGUAGE c VOLATILE STRICT PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'pg_mfa_throttle_count';
 COMMENT ON FUNCTION mfa_internal._throttle_count("char", bigint) IS
 'internal: lock a user''s code or password subject and return its count of failures';
