@@ -49,6 +49,29 @@ COMMIT;
 SELECT pg_current_wal_flush_lsn() >= :'before_commit'::pg_lsn AS flushed_at_commit;
 RESET synchronous_commit;
 
+-- A wrong code at the second step is counted by the background worker, which commits the count, the audit
+-- row and the kli_ token's copy of its count (mfa_tokens.failures) before the call returns. The caller's
+-- transaction writes nothing: it is given no transaction id, so its commit has nothing to flush, and a
+-- failed guess costs one WAL flush, the worker's. Rolled back or not, the counts stand. (Five minutes on:
+-- alice's codes up to now are used.)
+SET pg_mfa.clock_override = 2000000300;
+SELECT token AS kli FROM mfa.authenticate_password('alice', 'alice pw') \gset
+BEGIN;
+SELECT result FROM mfa.complete_mfa(:'kli', '000000');
+SELECT pg_current_xact_id_if_assigned() IS NULL AS wrote_nothing;
+SELECT result FROM mfa.complete_mfa(:'kli', '000000');
+SELECT pg_current_xact_id_if_assigned() IS NULL AS wrote_nothing;
+ROLLBACK;
+SELECT t.failures AS token_failures FROM mfa.mfa_tokens AS t WHERE t.token_digest = mfa_internal._token_digest(:'kli');
+SELECT j.failures AS user_code_failures FROM mfa.throttle_journal AS j
+WHERE j.kind = 'c' AND j.subject = :alice ORDER BY j.entry_id DESC LIMIT 1;
+SELECT e.reason FROM mfa.events AS e WHERE e.type = 'mfa_login' AND e.user_id = :alice ORDER BY e.event_id DESC LIMIT 2;
+-- The right code then logs in (this transaction writes, and its commit flushes).
+BEGIN;
+SELECT result FROM mfa.complete_mfa(:'kli', mfa.totp_code(:'sec', to_timestamp(2000000300)));
+SELECT pg_current_xact_id_if_assigned() IS NOT NULL AS wrote;
+COMMIT;
+
 -- A transaction that ended a token (or consumed one) cannot be prepared: its commit, later and perhaps in
 -- another session, would not wait for the synchronous standbys.
 BEGIN;

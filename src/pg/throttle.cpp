@@ -9,8 +9,10 @@
 // transaction of its own, before the failed answer is returned: no rollback of the caller undoes it, and
 // as a table it is WAL-logged, replicated, in base backups and point-in-time recovery. A success (or an
 // administrator's reset) writes a row with no failures in the caller's own transaction: it forgives the
-// count only if that transaction commits. No flow locks journal rows, so the worker never waits for a row
-// the backend it works for holds.
+// count only if that transaction commits. No flow locks journal rows, and the worker's other writes (the
+// audit row's realm, a kli_ token's copy of its count) skip a row that is locked: the worker never waits for
+// a row the backend it works for holds. The backend writes nothing for a wrong code (complete_mfa, step_up),
+// so a counted failure costs one WAL flush, the worker's.
 //
 // The cache. Shared memory keeps the latest state of recently seen subjects (a read-through cache with the
 // entry_id of the row it reflects); a miss reads the journal with a fresh snapshot. Every change of a
@@ -961,6 +963,7 @@ struct Recorded {
 
 SPIPlanPtr insert_plan = nullptr;
 SPIPlanPtr event_plan = nullptr;
+SPIPlanPtr token_plan = nullptr;
 
 SPIPlanPtr KeepPlan(const char* query, int count, Oid* types) {
     SPIPlanPtr plan = SPI_prepare(query, count, types);
@@ -1012,6 +1015,27 @@ void InsertEvent(const Request& request) {
     const int rc = SPI_execute_plan(event_plan, values, nulls, false, 0);
     if (rc != SPI_OK_INSERT) {
         elog(ERROR, "pg_mfa: event insert failed: %s", SPI_result_code_string(rc));
+    }
+}
+
+// CopyTokenCount writes a kli_ token's count into its row (mfa.mfa_tokens.failures, a copy of the journal's
+// count for administrators), so that the backend's transaction has nothing to write for a wrong code. Only if
+// the row can be locked at once: the worker never waits for a lock a backend holds, and a backend that holds
+// the token's row when it counts a failure writes the copy itself.
+void CopyTokenCount(int64 token_id, int32 failures) {
+    if (token_plan == nullptr) {
+        Oid types[2] = {INT8OID, INT4OID};
+        token_plan = KeepPlan(
+            "UPDATE mfa.mfa_tokens AS t SET failures = $2 "
+            "WHERE t.mfa_token_id OPERATOR(pg_catalog.=) "
+            "(SELECT l.mfa_token_id FROM mfa.mfa_tokens AS l WHERE l.mfa_token_id OPERATOR(pg_catalog.=) $1 "
+            " FOR NO KEY UPDATE SKIP LOCKED)",
+            2, types);
+    }
+    Datum values[2] = {Int64GetDatum(token_id), Int32GetDatum(failures)};
+    const int rc = SPI_execute_plan(token_plan, values, nullptr, false, 0);
+    if (rc != SPI_OK_UPDATE) {
+        elog(ERROR, "pg_mfa: token count update failed: %s", SPI_result_code_string(rc));
     }
 }
 
@@ -1075,6 +1099,7 @@ void RecordRequest(Request* request, Oid schema, Recorded* recorded, int* record
         CountFailure('t', request->token_id, schema, &policy, nullptr, request->now, recorded, recorded_count,
                      &state);
         request->token_failures = state.failures;
+        CopyTokenCount(request->token_id, state.failures);
     }
     if (request->has_client_subject) {
         pg_mfa::core::RateCeiling ceiling;
@@ -1522,8 +1547,8 @@ extern "C" Datum pg_mfa_throttle_admit(PG_FUNCTION_ARGS) {
 // the subject of that kind (a user's codes or passwords, a known client's passwords; NULL kind: none), one
 // more of the kli_ token (token_id; NULL for none), one more of the client across users (client_subject,
 // by its ceiling; NULL for none), and the audit row (event_type; NULL for none) with the user, realm,
-// credential and client it names. The caller holds the subjects' locks (_throttle_admit, _client_admit, or
-// the token's row lock).
+// credential and client it names, and the token's copy of its count in its row (unless the caller holds
+// that row). The caller holds the subjects' locks (_throttle_admit, _client_admit).
 extern "C" Datum pg_mfa_throttle_failed(PG_FUNCTION_ARGS) {
     RequirePreloaded();
     Request what;

@@ -1987,10 +1987,20 @@ COMMENT ON FUNCTION mfa.authenticate_password(text, text, text, text, text) IS
 -- codes or active devices; what matches is consumed (a recovery code, a device's time step) in the caller's
 -- transaction, so a rolled-back success consumes nothing. outcome: 'otp' (credential_id: the device) or
 -- 'recovery'; else why not: 'malformed_code' (cannot be right, not a guess), 'wrong_code', 'replayed_code',
--- 'wrong_recovery_code' or 'used_recovery_code'. The caller holds the user's code throttle lock
--- (_attempt_admit 'c').
+-- 'wrong_recovery_code', 'used_recovery_code', or 'token_used' (the code was right but complete_mfa's kli_
+-- token, token_id, ended meanwhile; not a guess). The caller holds the user's code throttle lock (_attempt_admit 'c').
+-- Nothing is written or locked until a code matched: a wrong code leaves the caller's transaction without a
+-- write of its own (the background worker records the failure), so its commit needs no WAL flush. Then the
+-- kli_ token (token_id, when given) is consumed, by a conditional UPDATE (it must still be live), before
+-- the code is: the token is single-use, and from there to the commit its row is held, so no security change
+-- can end it meanwhile (each takes the user's tokens first, _end_sessions) and the session the caller makes
+-- is committed before such a change revokes the user's sessions. Tokens are locked before credentials, in
+-- every flow. token_held: the token is consumed and its row held by now, and the code then failed to be
+-- consumed (a race with another change of the code, which fails closed: the token ends with it); the
+-- caller, not the worker, writes the token's count into its row.
 CREATE OR REPLACE FUNCTION mfa_internal._second_factor(user_id bigint, code text, realm mfa.realms, now timestamptz,
-                                                       OUT outcome text, OUT credential_id bigint)
+                                                       token_id bigint, OUT outcome text, OUT credential_id bigint,
+                                                       OUT token_held boolean)
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $function$
@@ -1998,6 +2008,7 @@ AS $function$
 DECLARE
     v_code text;
     v_recovery_digest bytea;
+    v_unused boolean;
     v_cred record;
     v_step bigint;
     v_replayed boolean := false;
@@ -2012,51 +2023,78 @@ BEGIN
         RETURN;
     END IF;
 
+    -- What matches, read without a lock: the user's code throttle lock orders the second steps of a user.
     IF length(v_code) = 16 THEN
-        -- A recovery code is used up by one conditional UPDATE: of calls racing with one code, the first
-        -- to commit wins and the others find it used.
         v_recovery_digest := mfa_internal._recovery_digest(_second_factor.user_id, v_code);
+        SELECT rc.used_at IS NULL INTO v_unused
+        FROM mfa.recovery_codes AS rc
+        WHERE rc.user_id = _second_factor.user_id AND rc.code_digest = v_recovery_digest;
+        IF v_unused IS DISTINCT FROM true THEN
+            outcome := CASE WHEN v_unused IS NULL THEN 'wrong_recovery_code' ELSE 'used_recovery_code' END;
+            RETURN;
+        END IF;
+    ELSE
+        -- The code may come from any of the user's active devices: the first whose time step it is, and
+        -- not one already used.
+        FOR v_cred IN
+            SELECT c.credential_id, s.otp_secret, s.key_id, c.algorithm, c.digits, c.period, c.last_step
+            FROM mfa.credentials AS c
+            JOIN mfa.totp_secrets AS s ON s.credential_id = c.credential_id
+            WHERE c.user_id = _second_factor.user_id AND c.type = 'totp' AND c.state = 'active'
+            ORDER BY c.credential_id
+        LOOP
+            v_shaped := v_shaped OR v_cred.digits = length(v_code);
+            -- The secret is opened (when sealed under a key) inside the call that checks the code.
+            v_step := mfa_internal._totp_match_sealed(v_cred.otp_secret, v_cred.key_id, v_cred.credential_id,
+                                                      _second_factor.user_id, v_code, _second_factor.now,
+                                                      realm.totp_window, v_cred.digits, v_cred.period,
+                                                      v_cred.algorithm, v_cred.last_step);
+            IF v_step >= 0 THEN
+                credential_id := v_cred.credential_id;
+                EXIT;
+            END IF;
+            v_replayed := v_replayed OR v_step = -1;
+        END LOOP;
+        IF credential_id IS NULL THEN
+            outcome := CASE WHEN NOT v_shaped THEN 'malformed_code' WHEN v_replayed THEN 'replayed_code'
+                            ELSE 'wrong_code' END;
+            RETURN;
+        END IF;
+    END IF;
+
+    IF token_id IS NOT NULL THEN
+        UPDATE mfa.mfa_tokens AS t SET consumed_at = _second_factor.now
+        WHERE t.mfa_token_id = _second_factor.token_id AND t.consumed_at IS NULL AND t.expires_at > _second_factor.now;
+        IF NOT FOUND THEN
+            outcome := 'token_used';  -- credential_id: the device that matched, for the audit
+            RETURN;
+        END IF;
+        token_held := true;
+    END IF;
+
+    -- Consumed by a conditional UPDATE: of calls racing with one code, the first to commit wins and the
+    -- others find it used.
+    IF v_recovery_digest IS NOT NULL THEN
         UPDATE mfa.recovery_codes AS rc SET used_at = _second_factor.now
         WHERE rc.user_id = _second_factor.user_id AND rc.code_digest = v_recovery_digest AND rc.used_at IS NULL;
+        -- Not found: used meanwhile, or replaced by a new set (a set's codes are deleted with it).
         outcome := CASE WHEN FOUND THEN 'recovery'
                         WHEN EXISTS (SELECT FROM mfa.recovery_codes AS rc
                                      WHERE rc.user_id = _second_factor.user_id AND rc.code_digest = v_recovery_digest)
                         THEN 'used_recovery_code' ELSE 'wrong_recovery_code' END;
-        RETURN;
-    END IF;
-
-    -- The code may come from any of the user's active devices. Consuming its time step is a conditional
-    -- UPDATE on the credential: two calls racing with one code cannot both pass it.
-    FOR v_cred IN
-        SELECT c.credential_id, s.otp_secret, s.key_id, c.algorithm, c.digits, c.period, c.last_step
-        FROM mfa.credentials AS c
-        JOIN mfa.totp_secrets AS s ON s.credential_id = c.credential_id
-        WHERE c.user_id = _second_factor.user_id AND c.type = 'totp' AND c.state = 'active'
-        ORDER BY c.credential_id
-    LOOP
-        v_shaped := v_shaped OR v_cred.digits = length(v_code);
-        -- The secret is opened (when sealed under a key) inside the call that checks the code.
-        v_step := mfa_internal._totp_match_sealed(v_cred.otp_secret, v_cred.key_id, v_cred.credential_id,
-                                                  _second_factor.user_id, v_code, _second_factor.now,
-                                                  realm.totp_window, v_cred.digits, v_cred.period, v_cred.algorithm,
-                                                  v_cred.last_step);
-        IF v_step = -1 THEN
-            v_replayed := true;
-        END IF;
-        CONTINUE WHEN v_step IS NULL OR v_step < 0;
+    ELSE
         UPDATE mfa.credentials AS c SET last_step = v_step, last_used_at = _second_factor.now
-        WHERE c.credential_id = v_cred.credential_id AND (c.last_step IS NULL OR c.last_step < v_step);
+        WHERE c.credential_id = _second_factor.credential_id AND (c.last_step IS NULL OR c.last_step < v_step);
         IF FOUND THEN
             outcome := 'otp';
-            credential_id := v_cred.credential_id;
-            RETURN;
+        ELSE
+            outcome := 'replayed_code';
+            credential_id := NULL;
         END IF;
-        v_replayed := true;
-    END LOOP;
-    outcome := CASE WHEN NOT v_shaped THEN 'malformed_code' WHEN v_replayed THEN 'replayed_code' ELSE 'wrong_code' END;
+    END IF;
 END
 $function$;
-COMMENT ON FUNCTION mfa_internal._second_factor(bigint, text, mfa.realms, timestamptz) IS
+COMMENT ON FUNCTION mfa_internal._second_factor(bigint, text, mfa.realms, timestamptz, bigint) IS
 'internal: check and consume a second-step code (TOTP or recovery) of a user; the outcome names what matched or why nothing did';
 
 -- complete_mfa's IN parameter `token` has the name of an output column, which PL/pgSQL cannot compile;
@@ -2091,12 +2129,12 @@ BEGIN
     IF _complete_mfa.code IS NULL THEN
         PERFORM mfa_internal._raise('22004', 'code must not be null');
     END IF;
-    -- The token's row stays locked to the end: concurrent calls with one token are decided in turn.
-    SELECT t.mfa_token_id, t.user_id, t.consumed_at IS NULL AND t.expires_at > v_now, t.failures, t.client, t.purpose
-    INTO v_mfa_token_id, v_user_id, v_live, v_token_failures, v_client, v_purpose
+    -- The token and its user's realm. Nothing is locked here: a failed attempt writes nothing in this
+    -- transaction (the background worker records it), so its commit costs no WAL flush of its own.
+    SELECT t.mfa_token_id, t.user_id, t.consumed_at IS NULL AND t.expires_at > v_now, t.client, t.purpose
+    INTO v_mfa_token_id, v_user_id, v_live, v_client, v_purpose
     FROM mfa.mfa_tokens AS t
-    WHERE t.token_digest = mfa_internal._token_digest(_complete_mfa.kli_token)
-    FOR UPDATE;
+    WHERE t.token_digest = mfa_internal._token_digest(_complete_mfa.kli_token);
     IF NOT FOUND THEN
         -- Not a kli_ token we issued (or purged): an attempt with no realm or user to name.
         PERFORM mfa_internal._login_failed(NULL, NULL, NULL, NULL, v_now, 'mfa_login', 'invalid_token', NULL);
@@ -2114,10 +2152,11 @@ BEGIN
 
     -- The throttle, before any code is evaluated: a kli_ token dies after the realm's number of wrong
     -- codes (the user must give the password again), and code checks of the user are limited across all
-    -- tokens and devices.
+    -- tokens and devices. Its lock on the token is held to the end: calls with one token are decided one
+    -- after the other (the token is consumed, and a wrong code counted, under it).
     IF mfa_internal._throttle_admit('t', v_mfa_token_id, v_realm.mfa_token_max_failures, v_realm.mfa_token_max_failures,
                                     v_now) <> 'admit' THEN
-        UPDATE mfa.mfa_tokens AS t SET consumed_at = v_now WHERE t.mfa_token_id = v_mfa_token_id;
+        UPDATE mfa.mfa_tokens AS t SET consumed_at = v_now WHERE t.mfa_token_id = v_mfa_token_id AND t.consumed_at IS NULL;
         PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'token_exhausted', NULL, v_client);
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
@@ -2125,9 +2164,20 @@ BEGIN
 
     -- A token of a user who had to enroll (needs_enrollment): the code verifies the user's newest open
     -- enrollment (totp_verify: the same throttle, replay rule and audit, and the device becomes active),
-    -- and then logs in. The token was checked live under its row lock above; totp_verify's security change
-    -- ends the user's pending tokens, this one included, so it is consumed here without a condition.
+    -- and then logs in. The token is locked first, and must still be live (tokens before credentials, as
+    -- in every flow); totp_verify's security change ends the user's pending tokens, this one included, so
+    -- it is consumed here without a condition. (A wrong code here costs the caller a commit of its own;
+    -- enrolling is once per device.)
     IF v_purpose = 'enroll' THEN
+        PERFORM FROM mfa.mfa_tokens AS t
+        WHERE t.mfa_token_id = v_mfa_token_id AND t.consumed_at IS NULL AND t.expires_at > v_now
+        FOR NO KEY UPDATE;
+        IF NOT FOUND THEN
+            PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'invalid_token', NULL,
+                                               v_client);
+            RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
+            RETURN;
+        END IF;
         SELECT c.credential_id INTO v_matched
         FROM mfa.credentials AS c
         WHERE c.user_id = v_user_id AND c.type = 'totp' AND c.state = 'new'
@@ -2139,7 +2189,8 @@ BEGIN
             RETURN;
         END IF;
         IF NOT mfa.totp_verify(v_matched, _complete_mfa.code) THEN
-            -- totp_verify counted the user's guess and wrote its audit row; the token counts it too.
+            -- totp_verify counted the user's guess and wrote its audit row; the token counts it too (its row
+            -- is locked here, so the worker leaves the token's copy of the count to this transaction).
             v_token_failures := mfa_internal._login_failed(NULL, v_user_id, v_mfa_token_id, v_realm, v_now, NULL, NULL,
                                                            NULL);
             UPDATE mfa.mfa_tokens AS t SET failures = v_token_failures WHERE t.mfa_token_id = v_mfa_token_id;
@@ -2168,34 +2219,42 @@ BEGIN
         RETURN;
     END IF;
 
-    v_factor := mfa_internal._second_factor(v_user_id, _complete_mfa.code, v_realm, v_now);
+    -- On success the token is consumed too (_second_factor).
+    v_factor := mfa_internal._second_factor(v_user_id, _complete_mfa.code, v_realm, v_now, v_mfa_token_id);
     v_outcome := v_factor.outcome;
     v_matched := v_factor.credential_id;
-    IF v_outcome = 'malformed_code' THEN
-        PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'malformed_code', NULL, v_client);
+    IF v_outcome IN ('malformed_code', 'token_used') THEN
+        -- Not a guess: audited, not counted.
+        PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', v_outcome, v_matched,
+                                           v_client);
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
     END IF;
     IF v_outcome NOT IN ('otp', 'recovery') THEN
-        -- One request to the worker counts the user's codes and the token, and writes the audit row.
+        -- Not a guess if the token ended since it was read above: the second of two calls with one token,
+        -- waiting for the first's throttle lock, finds the code consumed by the first. Read again, under the lock.
+        IF NOT coalesce(v_factor.token_held, false)
+           AND NOT EXISTS (SELECT FROM mfa.mfa_tokens AS t
+                           WHERE t.mfa_token_id = v_mfa_token_id AND t.consumed_at IS NULL AND t.expires_at > v_now) THEN
+            PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'invalid_token', NULL,
+                                               v_client);
+            RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
+            RETURN;
+        END IF;
+        -- One request to the worker counts the user's codes and the token (its count, and the token's row's
+        -- copy of it), and writes the audit row. This transaction has written nothing, unless the token's
+        -- row is held (token_held): then the copy is this transaction's to write.
         v_token_failures := mfa_internal._login_failed('c', v_user_id, v_mfa_token_id, v_realm, v_now, 'mfa_login',
                                                        v_outcome, NULL, v_client);
-        UPDATE mfa.mfa_tokens AS t SET failures = v_token_failures WHERE t.mfa_token_id = v_mfa_token_id;
+        IF v_factor.token_held THEN
+            UPDATE mfa.mfa_tokens AS t SET failures = v_token_failures WHERE t.mfa_token_id = v_mfa_token_id;
+        END IF;
         RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
         RETURN;
     END IF;
 
     PERFORM mfa_internal._durable();
     PERFORM mfa_internal._attempt_succeeded(v_user_id, 'c');  -- the token's count ends with the token
-
-    -- The kli_ token is single-use: of two calls racing with it, the second finds it consumed.
-    UPDATE mfa.mfa_tokens AS t SET consumed_at = v_now
-    WHERE t.mfa_token_id = v_mfa_token_id AND t.consumed_at IS NULL;
-    IF NOT FOUND THEN
-        PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'token_used', v_matched, v_client);
-        RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
-        RETURN;
-    END IF;
 
     v_session := mfa_internal._start_session(v_user_id, v_realm.session_lifetime, v_outcome, v_now);
     v_token := v_session.token;
@@ -2380,7 +2439,7 @@ BEGIN
                                            CASE WHEN v_decision = 'locked' THEN 'throttled' ELSE 'disabled' END, NULL);
         RETURN false;
     END IF;
-    v_factor := mfa_internal._second_factor(v_user_id, step_up.code, v_realm, v_now);
+    v_factor := mfa_internal._second_factor(v_user_id, step_up.code, v_realm, v_now, NULL);
     v_outcome := v_factor.outcome;
     v_credential_id := v_factor.credential_id;
     IF v_outcome NOT IN ('otp', 'recovery') THEN
