@@ -2017,6 +2017,7 @@ BEGIN
     -- What was typed: a TOTP code (6 to 8 digits) or a recovery code (16 symbols), spaces and hyphens
     -- aside. Anything else cannot be right: it is refused without counting as a guess (so is a TOTP code of
     -- a length none of the user's devices has: the loop below finds that out).
+    token_held := false;
     v_code := mfa_internal._typed_code(_second_factor.code);
     IF v_code IS NULL THEN
         outcome := 'malformed_code';
@@ -2233,7 +2234,7 @@ BEGIN
     IF v_outcome NOT IN ('otp', 'recovery') THEN
         -- Not a guess if the token ended since it was read above: the second of two calls with one token,
         -- waiting for the first's throttle lock, finds the code consumed by the first. Read again, under the lock.
-        IF NOT coalesce(v_factor.token_held, false)
+        IF NOT v_factor.token_held
            AND NOT EXISTS (SELECT FROM mfa.mfa_tokens AS t
                            WHERE t.mfa_token_id = v_mfa_token_id AND t.consumed_at IS NULL AND t.expires_at > v_now) THEN
             PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'invalid_token', NULL,
