@@ -161,6 +161,7 @@ INSERT INTO pg_temp.corpus (fn, args, call) VALUES
      ARRAY[$$'p'$$, :'carol', 'NULL', '(SELECT r FROM mfa.realms AS r WHERE r.realm_id = 0)', 'to_timestamp(2000000000)',
            $$'password_login'$$, $$'wrong_password'$$, 'NULL', $$'203.0.113.7'$$, 'NULL', 'NULL'], NULL),
     ('mfa_internal._attempt_succeeded(bigint, "char")', ARRAY[:'carol', $$'c'$$], NULL),
+    ('mfa_internal._disable_totp(bigint, timestamptz)', ARRAY[:'carol', 'to_timestamp(2000000000)'], NULL),
     ('mfa_internal._realm_id(text)', ARRAY[$$'default'$$], NULL),
     ('mfa_internal._user_realm(bigint)', ARRAY[:'alice'], NULL),
     ('mfa_internal._start_session(bigint, interval, text, timestamptz, timestamptz)',

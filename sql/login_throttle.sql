@@ -111,12 +111,19 @@ UPDATE mfa.realms SET code_lockout_threshold = 2, code_disable_threshold = 3, lo
 SET pg_mfa.clock_override = 2000000600;
 SELECT result FROM mfa.complete_mfa(pg_temp.login(), pg_temp.wrong_code(:'sec', to_timestamp(2000000600)));
 SELECT result FROM mfa.complete_mfa(pg_temp.login(), pg_temp.wrong_code(:'sec', to_timestamp(2000000600)));
+-- The guess that reaches the ceiling comes in a transaction that rolls back: the count stands (the
+-- background worker committed it), the devices' disabling in that transaction does not. The next attempt
+-- is refused at admission, which disables them again, even with the right code.
 SET pg_mfa.clock_override = 2000000602;
+BEGIN;
 SELECT result FROM mfa.complete_mfa(pg_temp.login(), pg_temp.wrong_code(:'sec', to_timestamp(2000000602)));
+SELECT state FROM mfa.credentials WHERE credential_id = :dev;
+ROLLBACK;
 SELECT state FROM mfa.credentials WHERE credential_id = :dev;
 SET pg_mfa.clock_override = 2000086400;
 SELECT result FROM mfa.authenticate_password('alice', 'alice pw');
 SELECT result FROM mfa.complete_mfa(pg_temp.login(), mfa.totp_code(:'sec', to_timestamp(2000086400)));
+SELECT state FROM mfa.credentials WHERE credential_id = :dev;
 SELECT mfa.totp_verify(:dev, mfa.totp_code(:'sec', to_timestamp(2000086400))) AS verify_disabled;
 SELECT mfa.reset_lockout(:alice);
 SELECT state FROM mfa.credentials WHERE credential_id = :dev;

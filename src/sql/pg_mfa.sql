@@ -878,6 +878,22 @@ LANGUAGE c VOLATILE STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'pg_mfa_throttle_preloaded';
 COMMENT ON FUNCTION mfa_internal._throttle_preloaded() IS 'internal: whether pg_mfa is in shared_preload_libraries';
 
+-- _disable_totp: NIST's ceiling of wrong codes was reached: the user's TOTP devices stay disabled until an
+-- administrator resets the lockout (mfa.reset_lockout).
+CREATE OR REPLACE FUNCTION mfa_internal._disable_totp(user_id bigint, now timestamptz)
+RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+BEGIN
+    UPDATE mfa.credentials AS c SET state = 'disabled', updated_at = _disable_totp.now
+    WHERE c.user_id = _disable_totp.user_id AND c.type = 'totp' AND c.state <> 'disabled';
+END
+$function$;
+COMMENT ON FUNCTION mfa_internal._disable_totp(bigint, timestamptz) IS
+'internal: the ceiling of wrong codes was reached: disable the user''s TOTP devices until an administrator resets the lockout';
+
 -- _attempt_admit: may a user's code ('c') or password ('p') attempt be evaluated? The subject's lock is taken
 -- first and held until the transaction ends, so concurrent attempts of one user are decided one after the
 -- other, each seeing the failures recorded before it. Codes and passwords have separate locks: a flood of
@@ -899,9 +915,7 @@ BEGIN
                                                    2147483647, _attempt_admit.now);
     END IF;
     IF v_decision = 'disabled' THEN
-        -- NIST's ceiling: the user's devices stay disabled until an administrator resets the lockout.
-        UPDATE mfa.credentials AS c SET state = 'disabled', updated_at = _attempt_admit.now
-        WHERE c.user_id = _attempt_admit.user_id AND c.type = 'totp' AND c.state <> 'disabled';
+        PERFORM mfa_internal._disable_totp(_attempt_admit.user_id, _attempt_admit.now);
     END IF;
     RETURN v_decision;
 END
@@ -938,8 +952,7 @@ BEGIN
                                        realm.client_failure_limit, realm.client_failure_window,
                                        _login_failed.client) AS f;
     IF kind = 'c' AND v_state.failures >= realm.code_disable_threshold THEN
-        UPDATE mfa.credentials AS c SET state = 'disabled', updated_at = _login_failed.now
-        WHERE c.user_id = _login_failed.user_id AND c.type = 'totp' AND c.state <> 'disabled';
+        PERFORM mfa_internal._disable_totp(_login_failed.user_id, _login_failed.now);
     END IF;
     RETURN v_state.token_failures;
 END
@@ -2122,6 +2135,7 @@ DECLARE
     v_expires timestamptz;
     v_client text;
     v_purpose text;
+    v_read record;
 BEGIN
     PERFORM mfa_internal._login_ready();  -- first: on a standby, in a read-only transaction or not preloaded, for everyone alike
     IF _complete_mfa.kli_token IS NULL THEN
@@ -2130,24 +2144,34 @@ BEGIN
     IF _complete_mfa.code IS NULL THEN
         PERFORM mfa_internal._raise('22004', 'code must not be null');
     END IF;
-    -- The token and its user's realm. Nothing is locked here: a failed attempt writes nothing in this
-    -- transaction (the background worker records it), so its commit costs no WAL flush of its own.
-    SELECT t.mfa_token_id, t.user_id, t.consumed_at IS NULL AND t.expires_at > v_now, t.client, t.purpose
-    INTO v_mfa_token_id, v_user_id, v_live, v_client, v_purpose
+    -- The token and its user's realm, in one statement. Nothing is locked here: a failed attempt writes
+    -- nothing in this transaction (the background worker records it), so its commit costs no WAL flush of
+    -- its own.
+    SELECT t.mfa_token_id, t.user_id, t.consumed_at IS NULL AND t.expires_at > v_now AS live, t.client, t.purpose,
+           r AS realm
+    INTO v_read
     FROM mfa.mfa_tokens AS t
+    JOIN mfa.users AS u ON u.user_id = t.user_id
+    JOIN mfa.realms AS r ON r.realm_id = u.realm_id
     WHERE t.token_digest = mfa_internal._token_digest(_complete_mfa.kli_token);
     IF NOT FOUND THEN
         -- Not a kli_ token we issued (or purged): an attempt with no realm or user to name.
         PERFORM mfa_internal._login_failed(NULL, NULL, NULL, NULL, v_now, 'mfa_login', 'invalid_token', NULL);
-        RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
+        result := 'failed';
+        RETURN NEXT;
         RETURN;
     END IF;
-    SELECT r.* INTO v_realm FROM mfa.users AS u JOIN mfa.realms AS r ON r.realm_id = u.realm_id
-    WHERE u.user_id = v_user_id;
+    v_mfa_token_id := v_read.mfa_token_id;
+    v_user_id := v_read.user_id;
+    v_live := v_read.live;
+    v_client := v_read.client;
+    v_purpose := v_read.purpose;
+    v_realm := v_read.realm;
     IF NOT v_live THEN
         -- Used or expired: the attempt names a user, so it goes into the audit trail.
         PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'invalid_token', NULL, v_client);
-        RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
+        result := 'failed';
+        RETURN NEXT;
         RETURN;
     END IF;
 
@@ -2159,7 +2183,8 @@ BEGIN
                                     v_now) <> 'admit' THEN
         UPDATE mfa.mfa_tokens AS t SET consumed_at = v_now WHERE t.mfa_token_id = v_mfa_token_id AND t.consumed_at IS NULL;
         PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'token_exhausted', NULL, v_client);
-        RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
+        result := 'failed';
+        RETURN NEXT;
         RETURN;
     END IF;
 
@@ -2176,7 +2201,8 @@ BEGIN
         IF NOT FOUND THEN
             PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'invalid_token', NULL,
                                                v_client);
-            RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
+            result := 'failed';
+            RETURN NEXT;
             RETURN;
         END IF;
         SELECT c.credential_id INTO v_matched
@@ -2186,7 +2212,8 @@ BEGIN
         IF v_matched IS NULL THEN
             PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'needs_enrollment',
                                                NULL, v_client);
-            RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
+            result := 'failed';
+            RETURN NEXT;
             RETURN;
         END IF;
         IF NOT mfa.totp_verify(v_matched, _complete_mfa.code) THEN
@@ -2195,7 +2222,8 @@ BEGIN
             v_token_failures := mfa_internal._login_failed(NULL, v_user_id, v_mfa_token_id, v_realm, v_now, NULL, NULL,
                                                            NULL);
             UPDATE mfa.mfa_tokens AS t SET failures = v_token_failures WHERE t.mfa_token_id = v_mfa_token_id;
-            RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
+            result := 'failed';
+            RETURN NEXT;
             RETURN;
         END IF;
         PERFORM mfa_internal._durable();
@@ -2208,15 +2236,26 @@ BEGIN
         END IF;
         INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id, client)
         VALUES ('mfa_login', 'success', 'enrolled', v_realm.realm_id, v_user_id, v_matched, v_client);
-        RETURN QUERY SELECT 'full_login'::text, v_user_id, v_token, v_expires;
+        result := 'full_login';
+        user_id := v_user_id;
+        token := v_token;
+        expires_at := v_expires;
+        RETURN NEXT;
         RETURN;
     END IF;
 
-    v_decision := mfa_internal._attempt_admit(v_user_id, 'c', v_realm, v_now);
+    -- The user's code throttle (what _attempt_admit does for a code, written out here: the second step is
+    -- the hot path, and a nested PL/pgSQL call costs a frame and a search_path change per login).
+    v_decision := mfa_internal._throttle_admit('c', v_user_id, v_realm.code_lockout_threshold,
+                                               v_realm.code_disable_threshold, v_now);
+    IF v_decision = 'disabled' THEN
+        PERFORM mfa_internal._disable_totp(v_user_id, v_now);
+    END IF;
     IF v_decision <> 'admit' THEN
         PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login',
                                            CASE WHEN v_decision = 'locked' THEN 'throttled' ELSE 'disabled' END, NULL, v_client);
-        RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
+        result := 'failed';
+        RETURN NEXT;
         RETURN;
     END IF;
 
@@ -2228,7 +2267,8 @@ BEGIN
         -- Not a guess: audited, not counted.
         PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', v_outcome, v_matched,
                                            v_client);
-        RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
+        result := 'failed';
+        RETURN NEXT;
         RETURN;
     END IF;
     IF v_outcome NOT IN ('otp', 'recovery') THEN
@@ -2239,7 +2279,8 @@ BEGIN
                            WHERE t.mfa_token_id = v_mfa_token_id AND t.consumed_at IS NULL AND t.expires_at > v_now) THEN
             PERFORM mfa_internal._login_failed(NULL, v_user_id, NULL, v_realm, v_now, 'mfa_login', 'invalid_token', NULL,
                                                v_client);
-            RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
+            result := 'failed';
+            RETURN NEXT;
             RETURN;
         END IF;
         -- One request to the worker counts the user's codes and the token (its count, and the token's row's
@@ -2250,16 +2291,24 @@ BEGIN
         IF v_factor.token_held THEN
             UPDATE mfa.mfa_tokens AS t SET failures = v_token_failures WHERE t.mfa_token_id = v_mfa_token_id;
         END IF;
-        RETURN QUERY SELECT 'failed'::text, NULL::bigint, NULL::text, NULL::timestamptz;
+        result := 'failed';
+        RETURN NEXT;
         RETURN;
     END IF;
 
-    PERFORM mfa_internal._durable();
-    PERFORM mfa_internal._attempt_succeeded(v_user_id, 'c');  -- the token's count ends with the token
+    PERFORM mfa_internal._durable();  -- a session the client was given must survive a crash
+    -- The user's count of wrong codes is forgiven (the token's count ends with the token). Nearly always
+    -- there is nothing to forgive, and the throttle's count (under the lock already held) says so without
+    -- a call of _attempt_succeeded.
+    IF mfa_internal._throttle_count('c', v_user_id) > 0 THEN
+        PERFORM mfa_internal._attempt_succeeded(v_user_id, 'c');
+    END IF;
 
-    v_session := mfa_internal._start_session(v_user_id, v_realm.session_lifetime, v_outcome, v_now);
-    v_token := v_session.token;
-    v_expires := v_session.expires_at;
+    -- The session, as _start_session makes it, written out here for the same reason as the throttle above.
+    v_token := mfa_internal._new_token('kss_');
+    v_expires := v_now + v_realm.session_lifetime;
+    INSERT INTO mfa.sessions (token_digest, user_id, mfa_verified, created_at, expires_at, mfa_at, methods)
+    VALUES (mfa_internal._token_digest(v_token), v_user_id, true, v_now, v_expires, v_now, ARRAY['pwd', v_outcome]);
     -- The client of the password step is known to the user from now on.
     IF v_client IS NOT NULL THEN
         PERFORM mfa_internal._remember_client(v_user_id, v_client, v_now);
@@ -2267,7 +2316,11 @@ BEGIN
     INSERT INTO mfa.events (type, result, reason, realm_id, user_id, credential_id, client)
     VALUES ('mfa_login', 'success', CASE v_outcome WHEN 'otp' THEN 'full_login' ELSE 'recovery_code' END,
             v_realm.realm_id, v_user_id, v_matched, v_client);
-    RETURN QUERY SELECT 'full_login'::text, v_user_id, v_token, v_expires;
+    result := 'full_login';
+    user_id := v_user_id;
+    token := v_token;
+    expires_at := v_expires;
+    RETURN NEXT;
 END
 $function$;
 COMMENT ON FUNCTION mfa_internal._complete_mfa(text, text) IS 'internal: the body of mfa.complete_mfa';
